@@ -1,0 +1,60 @@
+"""The one settings object: read from the environment and `.env`; nothing else reads the env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalog.db import sqlite_url
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    data_dir: Path = Field(default=Path("./data"), alias="TUIJIE_DATA_DIR")
+    database_url_override: str | None = Field(default=None, alias="TUIJIE_DATABASE_URL")
+    embedding_model: str | None = Field(default=None, alias="TUIJIE_EMBEDDING_MODEL")
+    admin_ids_raw: str = Field(default="", alias="TUIJIE_ADMIN_IDS")
+    telegram_api_url: str = Field(default=DEFAULT_API_URL, alias="TUIJIE_TELEGRAM_API_URL")
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def database_url(self) -> str:
+        return self.database_url_override or sqlite_url(self.data_dir)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def admin_ids(self) -> frozenset[int]:
+        ids: set[int] = set()
+        for part in self.admin_ids_raw.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.lstrip("-").isdigit():
+                raise ValueError(f"TUIJIE_ADMIN_IDS: {part!r} is not a Telegram user id")
+            ids.add(int(part))
+        return frozenset(ids)
+
+    @property
+    def telegram_file_url(self) -> str:
+        """File downloads use the same server's /file/bot path."""
+        base = self.telegram_api_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"

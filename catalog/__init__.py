@@ -1,0 +1,1 @@
+"""The catalog: projects, batches, investors, subscriptions and deliveries (SQLModel)."""

@@ -1,0 +1,44 @@
+"""Domain errors of the catalog, named in the domain; entry points map them to their transport."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CatalogError(Exception):
+    """Base of every error the catalog raises on purpose."""
+
+
+class ProjectNotFound(CatalogError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no project with code {code!r}")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one row of an import file."""
+
+    line: int
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.reason}"
+
+
+class InvalidCatalogFile(CatalogError):
+    """A file with any invalid row; nothing from it was applied."""
+
+    def __init__(self, errors: list[RowError], source: str = "") -> None:
+        self.errors = errors
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = "\n".join(f"  {e}" for e in errors[:50])
+        more = f"\n  ... and {len(errors) - 50} more" if len(errors) > 50 else ""
+        super().__init__(
+            f"{head}{len(errors)} error(s); nothing was imported\n{lines}{more}"
+        )
