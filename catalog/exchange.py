@@ -1,0 +1,403 @@
+"""The catalog exchange format: read, validate and write .jsonl, .json and .csv files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from catalog.errors import CatalogError, RowError
+from catalog.models import PROJECT_STATUSES, PUBLISHED, ProjectCreate
+
+FIELDS: tuple[str, ...] = (
+    "code",
+    "name",
+    "name_en",
+    "batch",
+    "published_on",
+    "region",
+    "industry",
+    "investment_cny",
+    "private_capital_cny",
+    "cooperation",
+    "stage",
+    "owner",
+    "contact",
+    "summary",
+    "summary_en",
+    "tags",
+    "status",
+)
+REQUIRED: frozenset[str] = frozenset({"code", "name", "batch", "summary"})
+AMOUNTS: tuple[str, ...] = ("investment_cny", "private_capital_cny")
+TEXTS: frozenset[str] = frozenset(FIELDS) - {"published_on", "tags", *AMOUNTS}
+MAX_LENGTH: dict[str, int] = {"code": 128, "batch": 64}
+FORMATS: tuple[str, ...] = ("jsonl", "json", "csv")
+LIST_SEPARATOR = ";"
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT = re.compile(r"[+-]?\d+")
+_READ_CHUNK = 1 << 20
+
+RawRow = tuple[int, dict[str, Any] | RowError]
+
+
+class UnsupportedFormat(CatalogError):
+    """A file whose extension is not one of the exchange formats."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name}: unsupported file type; use .jsonl, .json or .csv")
+        self.name = name
+
+
+def format_of(path: str | Path) -> str:
+    """The exchange format named by a file's extension ('jsonl', 'json' or 'csv')."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise UnsupportedFormat(str(path))
+    return suffix
+
+
+# --- validating one record ---------------------------------------------------------------
+
+
+def _check_text(field: str, value: Any, line: int) -> tuple[str | None, RowError | None]:
+    if value is None:
+        return None, None
+    if not isinstance(value, str):
+        return None, RowError(line, field, f"must be a string, not {_kind(value)}")
+    text = value.strip()
+    limit = MAX_LENGTH.get(field)
+    if limit is not None and len(text) > limit:
+        return None, RowError(line, field, f"longer than {limit} characters")
+    return text or None, None
+
+
+def _check_amount(field: str, value: Any, line: int) -> tuple[float | None, RowError | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, RowError(line, field, f"must be a number, not {_kind(value)}")
+    if not math.isfinite(value):
+        return None, RowError(line, field, "must be a finite number")
+    if value < 0:
+        return None, RowError(line, field, f"must not be negative (got {_number_text(value)})")
+    return float(value), None
+
+
+def _check_date(value: Any, line: int) -> tuple[date | None, RowError | None]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if not isinstance(value, str):
+        return None, RowError(
+            line, "published_on", f"must be a YYYY-MM-DD string, not {_kind(value)}"
+        )
+    text = value.strip()
+    try:
+        if not _DATE.fullmatch(text):
+            raise ValueError
+        return date.fromisoformat(text), None
+    except ValueError:
+        return None, RowError(line, "published_on", f"{text!r} is not a date in YYYY-MM-DD form")
+
+
+def _check_tags(value: Any, line: int) -> tuple[list[str], RowError | None]:
+    if value is None:
+        return [], None
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        return [], RowError(line, "tags", f"must be a list of strings, not {_kind(value)}")
+    tags = [tag.strip() for tag in value if tag.strip()]
+    if any(LIST_SEPARATOR in tag for tag in tags):
+        return [], RowError(line, "tags", f"a tag must not contain {LIST_SEPARATOR!r}")
+    return tags, None
+
+
+def validate_record(
+    raw: Mapping[str, Any], line: int
+) -> tuple[ProjectCreate | None, list[RowError]]:
+    """Check one decoded row against the format; the project, or every problem with its field."""
+    errors = [RowError(line, key, "unknown field") for key in raw if key not in FIELDS]
+    values: dict[str, Any] = {}
+    for field in TEXTS:
+        values[field], error = _check_text(field, raw.get(field), line)
+        errors += [error] if error else []
+    for field in AMOUNTS:
+        values[field], error = _check_amount(field, raw.get(field), line)
+        errors += [error] if error else []
+    values["published_on"], error = _check_date(raw.get("published_on"), line)
+    errors += [error] if error else []
+    values["tags"], error = _check_tags(raw.get("tags"), line)
+    errors += [error] if error else []
+    invalid = {e.field for e in errors}
+    for field in sorted(REQUIRED - invalid, key=FIELDS.index):
+        if values[field] is None:
+            errors.append(RowError(line, field, "required, must not be empty"))
+    status = values["status"] or PUBLISHED
+    if "status" not in invalid and status not in PROJECT_STATUSES:
+        errors.append(RowError(line, "status", f"{status!r} is not one of published, withdrawn"))
+    values["status"] = status
+    total, private = values["investment_cny"], values["private_capital_cny"]
+    if total is not None and private is not None and private > total:
+        errors.append(
+            RowError(
+                line,
+                "private_capital_cny",
+                f"{_number_text(private)} is more than investment_cny {_number_text(total)}",
+            )
+        )
+    if errors:
+        return None, errors
+    try:
+        return ProjectCreate.model_validate(values), []
+    except ValidationError as exc:  # a constraint of the model the checks above missed
+        return None, [
+            RowError(line, ".".join(str(p) for p in e["loc"]) or None, e["msg"])
+            for e in exc.errors()
+        ]
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false"}.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+# --- reading files -------------------------------------------------------------------------
+
+
+def read_rows(path: str | Path, fmt: str | None = None) -> Iterator[RawRow]:
+    """Stream (line, decoded row) pairs, or (line, RowError) where a row cannot be decoded."""
+    fmt = fmt or format_of(path)
+    newline = "" if fmt == "csv" else None
+    with open(path, encoding="utf-8-sig", newline=newline) as fh:
+        reader = {"jsonl": _jsonl_rows, "json": _json_array_rows, "csv": _csv_rows}[fmt]
+        rows = reader(fh)
+        line = 0
+        try:
+            for line, row in rows:
+                yield line, row
+        except UnicodeDecodeError:
+            yield line + 1, RowError(line + 1, None, "the file is not valid UTF-8 text")
+
+
+def _jsonl_rows(fh: TextIO) -> Iterator[RawRow]:
+    for number, text in enumerate(fh, start=1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield number, RowError(number, None, f"invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(row, dict):
+            yield number, RowError(number, None, f"must be a JSON object, not {_kind(row)}")
+            continue
+        yield number, row
+
+
+def _json_array_rows(fh: TextIO) -> Iterator[RawRow]:
+    """Stream the elements of a top-level JSON array with the line each one starts on."""
+    decoder = json.JSONDecoder()
+    buf, pos, line, eof = "", 0, 1, False
+
+    def more() -> bool:
+        nonlocal buf, pos, eof
+        chunk = fh.read(_READ_CHUNK)
+        buf, pos, eof = buf[pos:] + chunk, 0, not chunk
+        return bool(chunk)
+
+    def skip_space() -> str:
+        nonlocal pos, line
+        while True:
+            while pos < len(buf) and buf[pos] in " \t\r\n":
+                line += buf[pos] == "\n"
+                pos += 1
+            if pos < len(buf) or not more():
+                return buf[pos] if pos < len(buf) else ""
+
+    if skip_space() != "[":
+        yield line, RowError(line, None, "a .json file must hold a JSON array of objects")
+        return
+    pos += 1
+    expect_value, seen = True, 0
+    while True:
+        char = skip_space()
+        if char == "]" and not (expect_value and seen):
+            pos += 1
+            if skip_space():
+                yield line, RowError(line, None, "invalid JSON: extra data after the array")
+            return
+        if not char:
+            yield line, RowError(line, None, "invalid JSON: the array is not closed with ']'")
+            return
+        if not expect_value:
+            if char != ",":
+                yield line, RowError(line, None, "invalid JSON: expected ',' or ']'")
+                return
+            pos += 1
+            expect_value = True
+            continue
+        start_line = line
+        while True:
+            try:
+                value, end = decoder.raw_decode(buf, pos)
+                if end < len(buf) or eof:  # a number may go on in the next chunk
+                    break
+            except json.JSONDecodeError as exc:
+                if eof:
+                    where = start_line + buf.count("\n", pos, exc.pos)
+                    yield where, RowError(where, None, f"invalid JSON: {exc.msg}")
+                    return
+            more()  # moves the unread text to the front: decode it again
+        line += buf.count("\n", pos, end)
+        pos = end
+        expect_value, seen = False, seen + 1
+        if isinstance(value, dict):
+            yield start_line, value
+        else:
+            yield (
+                start_line,
+                RowError(start_line, None, f"must be a JSON object, not {_kind(value)}"),
+            )
+
+
+def _csv_rows(fh: TextIO) -> Iterator[RawRow]:
+    reader = csv.reader(fh, strict=True)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield 1, RowError(1, None, f"invalid CSV: {exc}")
+        return
+    problems = [RowError(1, name, "unknown field") for name in header if name not in FIELDS]
+    problems += [
+        RowError(1, name, "column appears twice") for name in set(header) if header.count(name) > 1
+    ]
+    problems += [
+        RowError(1, name, "required column is missing")
+        for name in sorted(REQUIRED)
+        if name not in header
+    ]
+    if problems:
+        for problem in problems:
+            yield 1, problem
+        return
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, RowError(start, None, f"invalid CSV: {exc}")
+            return
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
+            yield start, RowError(start, None, f"{len(cells)} values but {len(header)} columns")
+            continue
+        yield start, _csv_record(dict(zip(header, cells, strict=False)), start)
+
+
+def _csv_record(cells: dict[str, str], line: int) -> dict[str, Any] | RowError:
+    """Turn CSV text cells into the typed values a JSON row would hold."""
+    row: dict[str, Any] = {}
+    for field, text in cells.items():
+        text = text.strip()
+        if not text:
+            continue
+        if field == "tags":
+            row[field] = text.split(LIST_SEPARATOR)
+        elif field in AMOUNTS:
+            row[field] = _parse_number(text)
+        else:
+            row[field] = text
+    return row
+
+
+def _parse_number(text: str) -> int | float | str:
+    """A CSV cell as a number; unparsable text stays text so validation names it."""
+    if _INT.fullmatch(text):
+        return int(text)
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+# --- writing files -------------------------------------------------------------------------
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _json_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def record_dict(project: Any) -> dict[str, Any]:
+    """A project (model or row) as an exchange object: fields in order, absent ones left out."""
+    out: dict[str, Any] = {}
+    for field in FIELDS:
+        value = getattr(project, field)
+        if value is None or (field == "tags" and not value):
+            continue
+        if field in AMOUNTS:
+            value = _json_number(value)
+        elif field == "published_on":
+            value = value.isoformat()
+        elif field == "tags":
+            value = list(value)
+        out[field] = value
+    return out
+
+
+def _csv_cells(record: dict[str, Any]) -> list[str]:
+    cells = []
+    for field in FIELDS:
+        value = record.get(field)
+        if value is None:
+            cells.append("")
+        elif field == "tags":
+            cells.append(LIST_SEPARATOR.join(value))
+        elif field in AMOUNTS:
+            cells.append(_number_text(value))
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def write_records(fh: TextIO, projects: Iterable[Any], fmt: str) -> int:
+    """Write projects to an open text file in `fmt`; the count written (streams)."""
+    count = 0
+    if fmt == "csv":
+        fh.write("\ufeff")  # spreadsheet programs need the BOM to read UTF-8
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(FIELDS)
+        for project in projects:
+            writer.writerow(_csv_cells(record_dict(project)))
+            count += 1
+        return count
+    if fmt == "json":
+        fh.write("[")
+    for project in projects:
+        text = json.dumps(record_dict(project), ensure_ascii=False)
+        if fmt == "json":
+            fh.write(("," if count else "") + "\n  " + text)
+        else:
+            fh.write(text + "\n")
+        count += 1
+    if fmt == "json":
+        fh.write("\n]\n" if count else "]\n")
+    return count

@@ -1,0 +1,146 @@
+"""Import and export use-cases: validate a whole file, then apply it in one transaction."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from tqdm import tqdm
+
+from catalog.db import session_scope
+from catalog.errors import InvalidCatalogFile, RowError
+from catalog.exchange import format_of, read_rows, validate_record, write_records
+from catalog.models import AuditEntry, ProjectCreate
+from catalog.projects import CHUNK_SIZE, ImportReport, apply_records, iter_project_rows
+
+
+def _valid_records(
+    path: Path, fmt: str
+) -> Iterator[tuple[int, ProjectCreate | None, list[RowError]]]:
+    for line, row in read_rows(path, fmt):
+        if isinstance(row, RowError):
+            yield line, None, [row]
+        else:
+            record, errors = validate_record(row, line)
+            yield line, record, errors
+
+
+def scan_file(path: str | Path, *, fmt: str | None = None, progress: bool = False) -> int:
+    """First pass: validate every row, keeping only the codes seen; the row count.
+
+    Raises InvalidCatalogFile naming every bad row (line, field, reason).
+    """
+    path = Path(path)
+    fmt = fmt or format_of(path)
+    first_line: dict[str, int] = {}
+    errors: list[RowError] = []
+    rows = _valid_records(path, fmt)
+    bar = tqdm(rows, desc="checking", unit=" rows", disable=not progress, file=sys.stderr)
+    for line, record, row_errors in bar:
+        errors.extend(row_errors)
+        if record is None:
+            continue
+        seen = first_line.setdefault(record.code, line)
+        if seen != line:
+            errors.append(
+                RowError(line, "code", f"duplicate code {record.code!r} (first on line {seen})")
+            )
+    if errors:
+        raise InvalidCatalogFile(errors, source=path.name)
+    return len(first_line)
+
+
+def _apply_pass(path: Path, fmt: str) -> Iterator[ProjectCreate]:
+    """Second pass: the same rows again, now known to be valid."""
+    for _line, record, errors in _valid_records(path, fmt):
+        if errors or record is None:  # the file changed under us: refuse, roll back
+            raise InvalidCatalogFile(errors, source=path.name)
+        yield record
+
+
+def import_into(
+    session: Session,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    dry_run: bool = False,
+    progress: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImportReport:
+    """Validate the whole file, then upsert it through `session` (the caller commits)."""
+    path = Path(path)
+    fmt = fmt or format_of(path)
+    total = scan_file(path, fmt=fmt, progress=progress)
+    records = tqdm(
+        _apply_pass(path, fmt),
+        total=total,
+        desc="checking changes" if dry_run else "importing",
+        unit=" rows",
+        disable=not progress,
+        file=sys.stderr,
+    )
+    return apply_records(session, records, dry_run=dry_run, chunk_size=chunk_size)
+
+
+def import_file(
+    engine: Engine,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    dry_run: bool = False,
+    progress: bool = False,
+    actor: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImportReport:
+    """Import a catalog file in one transaction: all of it, or (on any error) nothing.
+
+    `fmt` overrides the extension (for downloads saved under another name); with `actor`
+    an audit entry records the import. A dry run computes the report and writes nothing.
+    """
+    path = Path(path)
+    with session_scope(engine) as session:
+        report = import_into(
+            session, path, fmt=fmt, dry_run=dry_run, progress=progress, chunk_size=chunk_size
+        )
+        if dry_run:
+            session.rollback()
+        elif actor and report.changed:
+            session.add(
+                AuditEntry(
+                    actor=actor,
+                    action="import",
+                    changes={
+                        "source": path.name,
+                        "new": len(report.new),
+                        "updated": len(report.updated),
+                        "unchanged": len(report.unchanged),
+                    },
+                )
+            )
+    return report
+
+
+def export_to(engine: Engine, fh: TextIO, fmt: str) -> int:
+    """Write the whole catalog, in code order, to an open text file; the count written."""
+    with Session(engine) as session:
+        return write_records(fh, iter_project_rows(session), fmt)
+
+
+def export_file(engine: Engine, path: str | Path, *, fmt: str | None = None) -> int:
+    """Write the catalog to `path` (format by extension), replacing it only when complete."""
+    path = Path(path)
+    fmt = fmt or format_of(path)
+    part = path.with_name(f".{path.name}.part")
+    try:
+        with open(part, "w", encoding="utf-8", newline="") as fh:
+            count = export_to(engine, fh, fmt)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return count
