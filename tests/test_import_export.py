@@ -17,9 +17,10 @@ from bot import cli_catalog
 from bot.settings import Settings
 from catalog import projects
 from catalog.db import open_database, sqlite_url
+from catalog.demo import DEMO_CATALOG, load_demo_if_empty
 from catalog.errors import InvalidCatalogFile, ProjectNotFound
-from catalog.exchange import write_records
-from catalog.importer import export_file, import_file
+from catalog.exchange import FIELDS, write_records
+from catalog.importer import export_file, import_file, scan_file
 from catalog.models import AuditEntry, Batch, Project, ProjectCreate
 from catalog.projects import (
     InvalidStatus,
@@ -142,7 +143,9 @@ def test_a_bad_file_names_every_bad_row_and_changes_nothing(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(InvalidCatalogFile) as caught:
         import_file(db_engine, path)
-    expected = {(n + 1, field) for n, (_, field) in enumerate(BAD_JSONL[:3]) if field}
+    expected: set[tuple[int, str | None]] = {
+        (n + 1, field) for n, (_, field) in enumerate(BAD_JSONL[:3]) if field
+    }
     expected |= {(n + 2, field) for n, (_, field) in enumerate(BAD_JSONL) if field and n >= 3}
     expected.add((4, None))
     assert {(e.line, e.field) for e in caught.value.errors} == expected
@@ -321,3 +324,39 @@ def test_cli_import_of_a_missing_or_unknown_file_exits_2(
     (tmp_path / "catalog.xlsx").write_text("x")
     assert run("import", settings, str(tmp_path / name)) == 2
     assert capsys.readouterr().err.startswith("tuijie: ")
+
+
+# --- the demo catalog ----------------------------------------------------------------------
+
+
+def test_demo_catalog_is_valid_complete_and_marked_illustrative() -> None:
+    assert scan_file(DEMO_CATALOG) >= 12
+    rows = [json.loads(line) for line in DEMO_CATALOG.read_text("utf-8").splitlines()]
+    for row in rows:
+        assert set(row) == set(FIELDS), row["code"]  # every field filled
+        assert "示例数据/illustrative" in row["tags"]
+        assert "示例数据" in row["summary"] and "illustrative" in row["summary_en"]
+    names = {row["name"]: row for row in rows}
+    for promoted in (
+        "杉数科技（山西）求解器智算中心项目",
+        "太原半导体生态科技港项目",
+        "山西贝尔油库扩建项目",
+    ):
+        assert promoted in names
+    assert names["山西贝尔油库扩建项目"]["private_capital_cny"] > 0
+    assert any(r["cooperation"] == "特许经营" and "特许经营期" in r["summary"] for r in rows)
+
+
+def test_demo_loads_only_into_an_empty_catalog(db_engine: Engine, tmp_path: Path) -> None:
+    loaded = load_demo_if_empty(db_engine)
+    assert loaded == scan_file(DEMO_CATALOG)
+    assert load_demo_if_empty(db_engine) == 0
+    export_file(db_engine, tmp_path / "demo.jsonl")
+    assert (tmp_path / "demo.jsonl").read_bytes() == DEMO_CATALOG.read_bytes()
+
+
+def test_demo_is_not_loaded_over_an_existing_catalog(db_engine: Engine, tmp_path: Path) -> None:
+    import_file(db_engine, write_file(tmp_path / "a.jsonl", sample_projects(1)))
+    assert load_demo_if_empty(db_engine) == 0
+    with Session(db_engine) as session:
+        assert count_projects(session) == 1
