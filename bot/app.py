@@ -1,0 +1,145 @@
+"""The composition root: build_application() creates the Application and registers every handler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.handlers import start
+from bot.handlers.common import Context
+from bot.i18n import lang_from_code, t
+from bot.services import KEY, Services, ServicesNotReady, open_services
+from bot.settings import Settings
+from bot.throttle import Verdict
+
+_log = logging.getLogger(__name__)
+SETTINGS_KEY = "tuijie.settings"
+LOCAL_TOKEN = "1:local-chat-mode"  # a syntactically valid token for `tuijie chat` and tests
+# Commands shown in Telegram's menu, in this order; each has a "cmd.<name>" message key.
+MENU_COMMANDS = ["start", "search", "match", "profile", "interests", "lang", "forget", "help"]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    services: Services | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application:
+    """The bot: handlers registered, services opened in post_init unless given."""
+    token = (
+        settings.telegram_bot_token.get_secret_value()
+        if settings.telegram_bot_token is not None
+        else LOCAL_TOKEN
+    )
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application = builder.build()
+    application.bot_data[SETTINGS_KEY] = settings
+    if services is not None:
+        application.bot_data[KEY] = services
+    _register(application)
+    return application
+
+
+def _register(app: Application) -> None:
+    """Every handler of the bot, in priority order."""
+    app.add_handler(TypeHandler(Update, throttle_gate), group=-1)
+    app.add_error_handler(on_error)
+
+    # ---- investor side (issue 4) -------------------------------------------------------------
+    app.add_handler(CommandHandler("start", start.start))
+    app.add_handler(CommandHandler("help", start.help_command))
+
+    # ---- admin side (issue 5): registrations go in this block --------------------------------
+
+    # ---- catch-all: plain text is a search (keep last) ---------------------------------------
+    _ = (CallbackQueryHandler, MessageHandler, filters)
+
+
+def settings_of(app: Application) -> Settings:
+    """The settings the application was built with."""
+    value = app.bot_data[SETTINGS_KEY]
+    assert isinstance(value, Settings)
+    return value
+
+
+async def post_init(app: Application) -> None:
+    """Open the services (unless given), set the command menu in both languages."""
+    if KEY not in app.bot_data:
+        app.bot_data[KEY] = await asyncio.to_thread(open_services, settings_of(app))
+    for lang, code in (("en", None), ("zh", "zh")):
+        commands = [BotCommand(name, t(lang, f"cmd.{name}")) for name in MENU_COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=code)
+    # ---- admin side (issue 5): startup work goes here ----------------------------------------
+
+
+async def post_shutdown(app: Application) -> None:
+    """Close the services post_init opened."""
+    svc = app.bot_data.get(KEY)
+    if isinstance(svc, Services) and svc.owned:
+        await asyncio.to_thread(svc.close)
+
+
+async def throttle_gate(update: Update, context: Context) -> None:
+    """Per-user flood control before any handler: one polite warning, then silence."""
+    user = update.effective_user
+    if user is None or update.inline_query is not None:
+        return
+    svc = context.application.bot_data.get(KEY)
+    if not isinstance(svc, Services):
+        return
+    verdict = svc.throttle.hit(user.id)
+    if verdict is Verdict.OK:
+        return
+    lang = (context.user_data or {}).get("lang") or lang_from_code(user.language_code)
+    text = t(lang, "throttle.slow_down")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text if verdict is Verdict.WARN else None)
+    elif verdict is Verdict.WARN and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, text)
+    raise ApplicationHandlerStop
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure with its traceback and tell the user politely (never the details)."""
+    _log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    lang = (context.user_data or {}).get("lang") or lang_from_code(
+        user.language_code if user else None
+    )
+    key = "error.not_ready" if isinstance(context.error, ServicesNotReady) else "error.generic"
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(
+            update.effective_chat.id, t(lang, key), parse_mode=ParseMode.HTML
+        )
+    except Exception:  # the apology itself failed (network, blocked): nothing more to do
+        _log.warning("could not tell the user about the failure", exc_info=True)

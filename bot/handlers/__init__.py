@@ -1,0 +1,1 @@
+"""Telegram handlers: small module-level async functions, registered in bot/app.py."""

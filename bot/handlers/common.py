@@ -1,0 +1,146 @@
+"""What every handler needs: who is asking, in which language, and sending HTML safely."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.i18n import has_chinese, is_traditional, lang_from_code, normalize_lang
+from bot.render import split_message
+from bot.services import Services, services
+from catalog.db import session_scope
+from catalog.investors import get_investor
+
+Context = ContextTypes.DEFAULT_TYPE
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
+LANG_KEY = "lang"
+HANT_KEY = "hant"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """The Telegram user behind an update, as the catalog stores them."""
+
+    telegram_user_id: int
+    chat_id: int | None
+    username: str | None
+    full_name: str | None
+    language_code: str | None
+
+
+def user_ref(update: Update) -> UserRef:
+    """The effective user of an update."""
+    user = update.effective_user
+    assert user is not None, "handler registered for updates without a user"
+    chat = update.effective_chat
+    return UserRef(
+        telegram_user_id=user.id,
+        chat_id=chat.id if chat and chat.type == "private" else None,
+        username=user.username,
+        full_name=user.full_name,
+        language_code=user.language_code,
+    )
+
+
+async def blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking work (database, encoding, FAISS) off the event loop."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+def _stored_language(svc: Services, user_id: int) -> str | None:
+    with session_scope(svc.db) as session:
+        investor = get_investor(session, telegram_user_id=user_id)
+        return investor.language if investor else None
+
+
+async def lang_of(update: Update, context: Context) -> str:
+    """The language to answer in: stored choice, else Telegram's; traditional if they write it."""
+    user = update.effective_user
+    data = context.user_data
+    if user is None or data is None:
+        return "en"
+    message = update.effective_message
+    text = message.text if message is not None and message.text else None
+    if text and has_chinese(text):
+        data[HANT_KEY] = is_traditional(text)
+    lang = data.get(LANG_KEY)
+    if lang is None:
+        stored = await blocking(_stored_language, services(context), user.id)
+        lang = normalize_lang(stored) if stored else lang_from_code(user.language_code)
+        data[LANG_KEY] = lang
+    if data.get(HANT_KEY):
+        return "zh-hant"
+    return str(lang)
+
+
+def remember_language(context: Context, lang: str) -> None:
+    """Cache a newly chosen language for this user."""
+    if context.user_data is not None:
+        context.user_data[LANG_KEY] = lang
+        context.user_data[HANT_KEY] = lang == "zh-hant"
+
+
+def bot_username(context: Context) -> str:
+    """The bot's @username (known after getMe)."""
+    return context.bot.username or "tuijie_bot"
+
+
+async def send(
+    context: Context, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Send HTML, split over several messages when longer than Telegram allows (buttons last)."""
+    parts = split_message(text)
+    message: Message | None = None
+    for i, part in enumerate(parts):
+        message = await context.bot.send_message(
+            chat_id,
+            part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if i == len(parts) - 1 else None,
+            link_preview_options=NO_PREVIEW,
+        )
+    assert message is not None
+    return message
+
+
+async def reply(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Answer in the chat the update came from."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await send(context, chat.id, text, markup)
+
+
+async def edit(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the text of the message whose button was pressed (send anew if too long)."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    parts = split_message(text)
+    if len(parts) > 1:
+        await reply(update, context, text, markup)
+        return
+    try:
+        await context.bot.edit_message_text(
+            text,
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc):
+            raise

@@ -1,0 +1,562 @@
+"""An in-memory Telegram Bot API: answers like Telegram and records every call.
+
+Used by `tuijie chat` (the bot in a terminal) and by the tests (the recording request object and
+the fake HTTP server). It validates what Telegram validates and the bot could get wrong: HTML
+markup, message length, button data, unknown chats, "message is not modified".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import unescape
+from typing import Any
+
+BOT_ID = 7_000_000_001
+MAX_TEXT = 4096
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+    "tg-spoiler", "span", "blockquote", "tg-emoji",
+}  # fmt: skip
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*>")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
+_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class BotAPIError(Exception):
+    """An error answer of the Bot API (status code, description, optional parameters)."""
+
+    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body Telegram sends for this error."""
+        out: dict[str, Any] = {"ok": False, "error_code": self.status, "description": self}
+        out["description"] = self.description
+        if self.parameters:
+            out["parameters"] = self.parameters
+        return out
+
+
+def parse_html(text: str) -> str:
+    """Validate Telegram-HTML like the Bot API does and return the plain text it shows."""
+    out: list[str] = []
+    stack: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "<":
+            m = _TAG.match(text, i)
+            offset = len(text[:i].encode())
+            if not m:
+                raise BotAPIError(
+                    400, f"Bad Request: can't parse entities: Unexpected character at {offset}"
+                )
+            closing, tag = m.group(1), m.group(2).lower()
+            if tag not in ALLOWED_TAGS:
+                raise BotAPIError(
+                    400,
+                    f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}" '
+                    f"at byte offset {offset}",
+                )
+            if closing:
+                if not stack or stack[-1] != tag:
+                    raise BotAPIError(
+                        400,
+                        f"Bad Request: can't parse entities: Unmatched end tag at byte offset "
+                        f'{offset}, expected "</{stack[-1] if stack else ""}>", found "</{tag}>"',
+                    )
+                stack.pop()
+            else:
+                stack.append(tag)
+            i = m.end()
+        elif ch == "&":
+            m = _ENTITY.match(text, i)
+            if not m:
+                offset = len(text[:i].encode())
+                raise BotAPIError(
+                    400,
+                    "Bad Request: can't parse entities: Character '&' is reserved and must be "
+                    f"escaped with the preceding '\\' at byte offset {offset}",
+                )
+            out.append(unescape(m.group(0)))
+            i = m.end()
+        elif ch == ">":
+            out.append(ch)  # Telegram tolerates a bare '>'
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    if stack:
+        raise BotAPIError(
+            400,
+            "Bad Request: can't parse entities: Can't find end tag corresponding to "
+            f'"{stack[-1]}"',
+        )
+    return "".join(out)
+
+
+@dataclass
+class Call:
+    """One Bot API call the bot made, with what it was answered."""
+
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+    error: str | None = None
+
+    @property
+    def text(self) -> str | None:
+        """The message text as sent (HTML source)."""
+        value = self.params.get("text")
+        return value if isinstance(value, str) else None
+
+    @property
+    def chat_id(self) -> int | None:
+        """The chat the call was addressed to."""
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def keyboard(self) -> list[list[dict[str, Any]]]:
+        """The inline keyboard rows sent with the call (empty if none)."""
+        markup = self.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        return [list(row) for row in rows]
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """Every inline button, row by row."""
+        return [button for row in self.keyboard for button in row]
+
+    def button(self, label_part: str) -> dict[str, Any]:
+        """The first button whose label contains `label_part`."""
+        for button in self.buttons:
+            if label_part in button["text"]:
+                return button
+        raise LookupError(f"no button containing {label_part!r} in {self.buttons}")
+
+
+@dataclass
+class Fault:
+    """A fault to inject: answer `count` calls of `method` with an error instead."""
+
+    method: str
+    kind: int  # 429, 500 or 403
+    count: int = 1
+    chat: Callable[[int | None], bool] | None = None
+    retry_after: int = 1
+
+    def error(self) -> BotAPIError:
+        """The error Telegram would answer."""
+        if self.kind == 429:
+            return BotAPIError(
+                429,
+                f"Too Many Requests: retry after {self.retry_after}",
+                {"retry_after": self.retry_after},
+            )
+        if self.kind == 403:
+            return BotAPIError(403, "Forbidden: bot was blocked by the user")
+        return BotAPIError(500, "Internal Server Error")
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    content: bytes
+    file_name: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass
+class LocalBotAPI:
+    """Chats, messages and files of one bot, kept in memory."""
+
+    username: str = "tuijie_local_bot"
+    first_name: str = "Tuijie"
+    bot_id: int = BOT_ID
+    calls: list[Call] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    users: dict[int, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, StoredFile] = field(default_factory=dict)
+    commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: dict[int, int] = field(default_factory=dict)
+
+    # ---- the user side: known users and the updates they cause -------------------------------
+    @property
+    def bot_user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": self.first_name,
+                "username": self.username}  # fmt: skip
+
+    def add_user(
+        self,
+        user_id: int,
+        *,
+        first_name: str = "Investor",
+        username: str | None = None,
+        language_code: str | None = "en",
+    ) -> dict[str, Any]:
+        """Make a user known (they have started the bot), as Telegram user JSON."""
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if username:
+            user["username"] = username
+        if language_code:
+            user["language_code"] = language_code
+        self.users[user_id] = user
+        return user
+
+    def _user(self, user_id: int) -> dict[str, Any]:
+        return self.users.get(user_id) or self.add_user(user_id)
+
+    def _chat(self, chat_id: int) -> dict[str, Any]:
+        user = self.users.get(chat_id)
+        if user is None:
+            raise BotAPIError(400, "Bad Request: chat not found")
+        chat = {"id": chat_id, "type": "private", "first_name": user["first_name"]}
+        if "username" in user:
+            chat["username"] = user["username"]
+        return chat
+
+    def _next_message_id(self, chat_id: int) -> int:
+        self._message_ids[chat_id] = self._message_ids.get(chat_id, 0) + 1
+        return self._message_ids[chat_id]
+
+    def user_message(self, user_id: int, text: str) -> dict[str, Any]:
+        """The update for `user_id` sending `text` in their private chat with the bot."""
+        user = self._user(user_id)
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(user_id),
+            "from": user,
+            "chat": self._chat(user_id),
+            "date": int(time.time()),
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self.messages[(user_id, message["message_id"])] = message
+        return {"update_id": next(self._ids), "message": message}
+
+    def user_document(
+        self,
+        user_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        mime_type: str = "application/octet-stream",
+    ) -> dict[str, Any]:
+        """The update for `user_id` sending a file (kept for getFile and download)."""
+        stored = self.store_file(content, file_name=file_name, mime_type=mime_type)
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(user_id),
+            "from": self._user(user_id),
+            "chat": self._chat(user_id),
+            "date": int(time.time()),
+            "document": {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "file_size": len(content),
+            },
+        }
+        if caption:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                length = len(caption.split()[0])
+                message["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": length}
+                ]
+        return {"update_id": next(self._ids), "message": message}
+
+    def callback(self, user_id: int, message_id: int, data: str) -> dict[str, Any]:
+        """The update for `user_id` pressing the button with `data` under a bot message."""
+        message = self.messages.get((user_id, message_id))
+        if message is None:
+            raise LookupError(f"no message {message_id} in chat {user_id}")
+        query = {
+            "id": str(next(self._ids) * 7919),
+            "from": self._user(user_id),
+            "message": message,
+            "chat_instance": str(user_id * 31),
+            "data": data,
+        }
+        return {"update_id": next(self._ids), "callback_query": query}
+
+    def inline_query(self, user_id: int, query: str, offset: str = "") -> dict[str, Any]:
+        """The update for `user_id` typing `@bot query` in any chat."""
+        inline = {
+            "id": str(next(self._ids) * 104729),
+            "from": self._user(user_id),
+            "query": query,
+            "offset": offset,
+            "chat_type": "private",
+        }
+        return {"update_id": next(self._ids), "inline_query": inline}
+
+    def store_file(
+        self, content: bytes, *, file_name: str | None = None, mime_type: str | None = None
+    ) -> StoredFile:
+        """Keep a file so getFile and the download path can serve it."""
+        n = next(self._ids)
+        stored = StoredFile(
+            file_id=f"BQACAgIAAxkB{n:08d}",
+            file_unique_id=f"AgAD{n:04d}",
+            file_path=f"documents/file_{n}{_suffix(file_name)}",
+            content=content,
+            file_name=file_name,
+            mime_type=mime_type,
+        )
+        self.files[stored.file_id] = stored
+        return stored
+
+    def download(self, file_path: str) -> bytes:
+        """The bytes at /file/bot<token>/<file_path>."""
+        for stored in self.files.values():
+            if stored.file_path == file_path:
+                return stored.content
+        raise BotAPIError(404, "Not Found")
+
+    # ---- the bot side: methods ---------------------------------------------------------------
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any],
+        files: dict[str, tuple[str | None, bytes, str | None]] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """Answer one Bot API call as (HTTP status, JSON body); records it."""
+        record = Call(method, dict(params))
+        self.calls.append(record)
+        try:
+            self._inject_fault(method, params)
+            handler = getattr(self, f"_m_{method.lower()}", None)
+            if handler is None:
+                raise BotAPIError(404, "Not Found: method not found")
+            result = handler(params, files or {})
+        except BotAPIError as exc:
+            record.error = exc.description
+            return exc.status, exc.body()
+        record.result = result
+        return 200, {"ok": True, "result": result}
+
+    def _inject_fault(self, method: str, params: dict[str, Any]) -> None:
+        chat_id = params.get("chat_id")
+        chat = int(chat_id) if chat_id is not None else None
+        for fault in self.faults:
+            if (
+                fault.count > 0
+                and fault.method == method
+                and (fault.chat is None or fault.chat(chat))
+            ):
+                fault.count -= 1
+                raise fault.error()
+
+    def _rendered(self, params: dict[str, Any], key: str = "text") -> str:
+        text = params.get(key)
+        if not isinstance(text, str) or not text.strip():
+            raise BotAPIError(400, "Bad Request: message text is empty")
+        plain = parse_html(text) if params.get("parse_mode") == "HTML" else text
+        if not plain.strip():
+            raise BotAPIError(400, "Bad Request: message text is empty")
+        if utf16_len(plain) > MAX_TEXT:
+            raise BotAPIError(400, "Bad Request: message is too long")
+        return plain
+
+    def _markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        markup = params.get("reply_markup")
+        if not markup:
+            return None
+        if not isinstance(markup, dict):
+            raise BotAPIError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                _check_button(button)
+        return markup if "inline_keyboard" in markup else None
+
+    def _message(self, chat_id: int, text: str, markup: dict[str, Any] | None) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat_id),
+            "from": self.bot_user,
+            "chat": self._chat(chat_id),
+            "date": int(time.time()),
+            "text": text,
+        }
+        if markup:
+            message["reply_markup"] = markup
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _m_getme(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": True}  # fmt: skip
+
+    def _m_deletewebhook(self, params: dict[str, Any], files: Any) -> bool:
+        return True
+
+    def _m_getupdates(self, params: dict[str, Any], files: Any) -> list[Any]:
+        return []
+
+    def _m_setmycommands(self, params: dict[str, Any], files: Any) -> bool:
+        commands = params.get("commands") or []
+        for command in commands:
+            if not _COMMAND.match(command.get("command", "")):
+                raise BotAPIError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(command.get("description", "")) <= 256:
+                raise BotAPIError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        scope = (params.get("scope") or {}).get("type", "default")
+        self.commands[(scope, params.get("language_code") or "")] = list(commands)
+        return True
+
+    def _m_getmycommands(self, params: dict[str, Any], files: Any) -> list[Any]:
+        scope = (params.get("scope") or {}).get("type", "default")
+        return self.commands.get((scope, params.get("language_code") or ""), [])
+
+    def _m_sendmessage(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        return self._message(chat_id, self._rendered(params), self._markup(params))
+
+    def _m_sendchataction(self, params: dict[str, Any], files: Any) -> bool:
+        self._chat(int(params["chat_id"]))
+        return True
+
+    def _edit_target(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "inline_message_id" in params:
+            raise BotAPIError(400, "Bad Request: MESSAGE_ID_INVALID")
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
+            raise BotAPIError(400, "Bad Request: message to edit not found")
+        if message["from"]["id"] != self.bot_id:
+            raise BotAPIError(400, "Bad Request: message can't be edited")
+        return message
+
+    def _m_editmessagetext(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        message = self._edit_target(params)
+        text = self._rendered(params)
+        markup = self._markup(params)
+        if text == message.get("text") and markup == message.get("reply_markup"):
+            raise BotAPIError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        message["text"] = text
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        message["edit_date"] = int(time.time())
+        return message
+
+    def _m_editmessagereplymarkup(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        message = self._edit_target(params)
+        markup = self._markup(params)
+        if markup == message.get("reply_markup"):
+            raise BotAPIError(400, "Bad Request: message is not modified")
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        message["edit_date"] = int(time.time())
+        return message
+
+    def _m_deletemessage(self, params: dict[str, Any], files: Any) -> bool:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if self.messages.pop(key, None) is None:
+            raise BotAPIError(400, "Bad Request: message to delete not found")
+        return True
+
+    def _m_answercallbackquery(self, params: dict[str, Any], files: Any) -> bool:
+        if len(str(params.get("text") or "")) > 200:
+            raise BotAPIError(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    def _m_answerinlinequery(self, params: dict[str, Any], files: Any) -> bool:
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise BotAPIError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id")) for r in results]
+        if len(set(ids)) != len(ids) or any(not 1 <= len(i.encode()) <= 64 for i in ids):
+            raise BotAPIError(400, "Bad Request: RESULT_ID_DUPLICATE")
+        if len(str(params.get("next_offset") or "").encode()) > 64:
+            raise BotAPIError(400, "Bad Request: NEXT_OFFSET_INVALID")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if "message_text" in content:
+                self._rendered(content, "message_text")
+            for row in (result.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    _check_button(button)
+        return True
+
+    def _m_getfile(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        stored = self.files.get(str(params.get("file_id")))
+        if stored is None:
+            raise BotAPIError(400, "Bad Request: invalid file_id")
+        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "file_size": len(stored.content), "file_path": stored.file_path}  # fmt: skip
+
+    def _m_senddocument(
+        self, params: dict[str, Any], files: dict[str, tuple[str | None, bytes, str | None]]
+    ) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if not files:
+            raise BotAPIError(400, "Bad Request: there is no document in the request")
+        file_name, content, mime = next(iter(files.values()))
+        stored = self.store_file(content, file_name=file_name, mime_type=mime)
+        message = self._message(chat_id, "", self._markup(params))
+        del message["text"]
+        message["document"] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                               "file_name": file_name, "mime_type": mime,
+                               "file_size": len(content)}  # fmt: skip
+        if params.get("caption"):
+            message["caption"] = (
+                parse_html(params["caption"])
+                if params.get("parse_mode") == "HTML"
+                else params["caption"]
+            )
+        return message
+
+    # ---- reading what happened ----------------------------------------------------------------
+    def sent(self, method: str | None = None, chat_id: int | None = None) -> list[Call]:
+        """Successful calls, optionally of one method and to one chat."""
+        return [
+            c
+            for c in self.calls
+            if c.error is None
+            and (method is None or c.method == method)
+            and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+
+def _suffix(file_name: str | None) -> str:
+    if file_name and "." in file_name:
+        return "." + file_name.rsplit(".", 1)[-1]
+    return ""
+
+
+def _check_button(button: dict[str, Any]) -> None:
+    if not button.get("text"):
+        raise BotAPIError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+    kinds = [k for k in ("callback_data", "url", "switch_inline_query",
+                         "switch_inline_query_current_chat") if k in button]  # fmt: skip
+    if len(kinds) != 1:
+        raise BotAPIError(400, "Bad Request: can't parse inline keyboard button")
+    if "callback_data" in button and not 1 <= len(str(button["callback_data"]).encode()) <= 64:
+        raise BotAPIError(400, "Bad Request: BUTTON_DATA_INVALID")
+    if "url" in button and not re.match(r"^(https?|tg)://\S+$", str(button["url"])):
+        raise BotAPIError(400, "Bad Request: BUTTON_URL_INVALID")

@@ -1,0 +1,50 @@
+"""/start, /help, the command menu and the error handler, through the real Application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from botharness import BotHarness
+from botsetup import bare_services
+
+from bot.app import MENU_COMMANDS
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    svc = bare_services(tmp_path)
+    async with BotHarness(svc.settings, svc) as harness:
+        yield harness
+    svc.db.dispose()
+
+
+async def test_post_init_sets_the_command_menu_in_both_languages(bot: BotHarness) -> None:
+    en = bot.api.commands[("default", "")]
+    zh = bot.api.commands[("default", "zh")]
+    assert [c["command"] for c in en] == MENU_COMMANDS
+    assert [c["command"] for c in zh] == MENU_COMMANDS
+    assert dict((c["command"], c["description"]) for c in zh)["forget"] == "删除您的数据"
+    assert dict((c["command"], c["description"]) for c in en)["forget"] == "Delete your data"
+
+
+async def test_start_greets_in_the_users_language_and_escapes_their_name(bot: BotHarness) -> None:
+    bot.user(11, first_name="<Li & Co>", language_code="zh-hans")
+    calls = await bot.send(11, "/start")
+    text = calls.last("sendMessage").text or ""
+    assert "欢迎" in text
+    assert "&lt;Li &amp; Co&gt;" in text
+    assert calls.last("sendMessage").params["parse_mode"] == "HTML"
+
+    bot.user(12, first_name="Ann", language_code="en-GB")
+    calls = await bot.send(12, "/start")
+    assert "Welcome" in (calls.last("sendMessage").text or "")
+
+
+async def test_help_lists_the_commands_and_the_inline_usage(bot: BotHarness) -> None:
+    bot.user(13, language_code="en")
+    text = (await bot.send(13, "/help")).last("sendMessage").text or ""
+    for command in ("/profile", "/match", "/interests", "/lang", "/forget", "/search"):
+        assert command in text
+    assert "@tuijie_test_bot" in text
