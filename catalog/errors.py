@@ -39,6 +39,4 @@ class InvalidCatalogFile(CatalogError):
         head = f"{source}: " if source else ""
         lines = "\n".join(f"  {e}" for e in errors[:50])
         more = f"\n  ... and {len(errors) - 50} more" if len(errors) > 50 else ""
-        super().__init__(
-            f"{head}{len(errors)} error(s); nothing was imported\n{lines}{more}"
-        )
+        super().__init__(f"{head}{len(errors)} error(s); nothing was imported\n{lines}{more}")
