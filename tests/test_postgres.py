@@ -90,9 +90,8 @@ def test_reimport_upserts_in_place_on_postgres(pg_engine: Engine, tmp_path: Path
     import_file(pg_engine, write_file(tmp_path / "a.jsonl", records))
     with Session(pg_engine) as session:
         before = get_project(session, code="P-002")
-    records[2] = records[2].model_copy(
-        update={"tags": ["新标签"], "investment_cny": 3_700_000_000.75}
-    )
+    amount = 3_700_000_000.75
+    records[2] = records[2].model_copy(update={"tags": ["新标签"], "investment_cny": amount})
     records.append(ProjectCreate(code="P-NEW", name="新", batch="2024-4", summary="s"))
     report = import_file(pg_engine, write_file(tmp_path / "b.csv", records))
     assert (report.new, report.updated, len(report.unchanged)) == (["P-NEW"], ["P-002"], 4)
