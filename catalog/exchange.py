@@ -83,6 +83,8 @@ def _check_text(field: str, value: Any, line: int) -> tuple[str | None, RowError
 def _check_amount(field: str, value: Any, line: int) -> tuple[float | None, RowError | None]:
     if value is None:
         return None, None
+    if isinstance(value, str):
+        return None, RowError(line, field, f"{value!r} is not a number")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, RowError(line, field, f"must be a number, not {_kind(value)}")
     if not math.isfinite(value):

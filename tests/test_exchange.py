@@ -52,7 +52,7 @@ def test_a_good_row_becomes_a_project_with_defaults() -> None:
         ({"published_on": "2024/11/20"}, "published_on", "YYYY-MM-DD"),
         ({"published_on": "2024-02-30"}, "published_on", "YYYY-MM-DD"),
         ({"published_on": 20241120}, "published_on", "YYYY-MM-DD"),
-        ({"investment_cny": "一百万"}, "investment_cny", "must be a number"),
+        ({"investment_cny": "一百万"}, "investment_cny", "is not a number"),
         ({"investment_cny": True}, "investment_cny", "must be a number"),
         ({"investment_cny": float("nan")}, "investment_cny", "finite"),
         ({"name": 12}, "name", "must be a string"),
