@@ -59,7 +59,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             actor="cli",
         )
     except InvalidCatalogFile as exc:
-        print(f"tuijie: {path}: {len(exc.errors)} bad row(s); nothing imported", file=sys.stderr)
+        rows = len({error.line for error in exc.errors})
+        print(
+            f"tuijie: {path}: {rows} bad row(s), {len(exc.errors)} problem(s); nothing imported",
+            file=sys.stderr,
+        )
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
