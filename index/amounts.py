@@ -1,0 +1,133 @@
+"""Money amounts in queries: "5亿以下", "低于3亿元", "5亿到10亿之间", "over 2 billion yuan"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ZH_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+UNIT = {
+    "亿": 1e8,
+    "亿元": 1e8,
+    "万": 1e4,
+    "万元": 1e4,
+    "千万": 1e7,
+    "千万元": 1e7,
+    "百万": 1e6,
+    "百万元": 1e6,
+    "元": 1.0,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "million": 1e6,
+    "m": 1e6,
+    "mn": 1e6,
+    "yuan": 1.0,
+    "rmb": 1.0,
+}
+NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
+ZH_UNIT = r"(千万|百万|亿|万)(?:元|人民币)?"
+EN_UNIT = r"\s*(billion|bn|million|mn|m|b)\b(?:\s*(?:yuan|rmb|cny))?"
+AMOUNT = rf"{NUM}\s*(?:{ZH_UNIT}|{EN_UNIT})"
+
+LE_BEFORE = (
+    r"(?:低于|少于|小于|不到|不足|不超过|不高于|最多|至多|under|below|less than|up to|at most|"
+    r"no more than|not more than|max(?:imum)?|<=?|≤)"
+)
+GE_BEFORE = (
+    r"(?:高于|多于|大于|超过|不低于|不少于|至少|最少|over|above|more than|at least|exceeding|"
+    r"min(?:imum)?|>=?|≥)"
+)
+LE_AFTER = r"(?:以下|以内|之内|及以下|或以下|以下的|or less|and below|or below)"
+GE_AFTER = r"(?:以上|及以上|或以上|多|or more|and above|or above|\+)"
+RANGE_SEP = r"\s*(?:到|至|~|-|–|—|and|to)\s*"
+
+PRIVATE_WORDS = re.compile(
+    r"(民间资本|社会资本|民营资本|民资|民间投资|引资|引入资本|募资|融资|private capital|"
+    r"private investment|private funding|private investors?|from private)"
+)
+
+
+@dataclass(frozen=True)
+class AmountFilter:
+    field: str  # "investment" | "private_capital"
+    low: float | None
+    high: float | None
+    start: int
+    end: int
+
+
+def zh_number(text: str) -> float | None:
+    """Chinese numerals up to the thousands (三, 十五, 二百五十) as a number."""
+    if all(c.isdigit() or c == "." for c in text):
+        return float(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch in ZH_DIGITS:
+            current = ZH_DIGITS[ch]
+        elif ch in ZH_UNITS:
+            total += (current or 1) * ZH_UNITS[ch]
+            current = 0
+        else:
+            return None
+    return float(total + current)
+
+
+def _value(num: str, zh_unit: str | None, en_unit: str | None) -> float | None:
+    base = zh_number(num)
+    if base is None:
+        return None
+    return base * UNIT[(zh_unit or en_unit or "元").lower()]
+
+
+def _field(text: str, start: int) -> str:
+    """Private capital when such words stand shortly before the amount, else total investment."""
+    window = text[max(0, start - 24) : start]
+    return "private_capital" if PRIVATE_WORDS.search(window) else "investment"
+
+
+def find_amounts(text: str) -> list[AmountFilter]:
+    """Every amount condition in normalised text."""
+    out: list[AmountFilter] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(m: re.Match[str], low: float | None, high: float | None) -> None:
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            return
+        taken.append((m.start(), m.end()))
+        out.append(AmountFilter(_field(text, m.start()), low, high, m.start(), m.end()))
+
+    range_re = re.compile(
+        rf"(?:between\s*|在\s*|介于\s*)?{NUM}\s*(?:{ZH_UNIT}|{EN_UNIT})?{RANGE_SEP}{AMOUNT}"
+        r"\s*(?:之间|以内|范围内|左右)?"
+    )
+    for m in range_re.finditer(text):
+        high = _value(m.group(4), m.group(5), m.group(6))
+        low = _value(m.group(1), m.group(2) or m.group(5), m.group(3) or m.group(6))
+        if low is not None and high is not None and low <= high:
+            add(m, low, high)
+    for pattern, kind in (
+        (rf"{LE_BEFORE}\s*{AMOUNT}\s*{LE_AFTER}?", "le"),
+        (rf"{GE_BEFORE}\s*{AMOUNT}\s*{GE_AFTER}?", "ge"),
+        (rf"{AMOUNT}\s*{LE_AFTER}", "le"),
+        (rf"{AMOUNT}\s*{GE_AFTER}", "ge"),
+    ):
+        for m in re.finditer(pattern, text):
+            value = _value(m.group(1), m.group(2), m.group(3))
+            if value is None:
+                continue
+            add(m, None if kind == "le" else value, value if kind == "le" else None)
+    return sorted(out, key=lambda a: a.start)

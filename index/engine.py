@@ -1,0 +1,327 @@
+"""The search engine: keeps the index in step with the catalog and answers queries."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from catalog.models import PUBLISHED, ProjectPublic
+from index import storage
+from index.documents import (
+    current_hashes,
+    dense_text,
+    iter_projects,
+    lexical_counts,
+    make_record,
+)
+from index.embedder import Embedder
+from index.query import ParsedQuery, parse_query
+from index.ranking import (
+    DENSE_POOL,
+    dense_weight,
+    fuse,
+    normalise_dense,
+    query_weights,
+    sector_scores,
+)
+from index.results import Answer, Hit, SearchResult, SyncReport
+from index.state import IndexState, fingerprint, text_version
+from index.taxonomy import load_taxonomy
+from index.text import has_content, strip_controls
+
+log = logging.getLogger(__name__)
+CHUNK = 1024
+
+
+class SearchEngine:
+    """Hybrid search over the catalog; see notes/index-api.md for the contract."""
+
+    def __init__(
+        self, db: Engine, index_dir: Path, model_name: str | None = None, *, progress: bool = False
+    ) -> None:
+        self.db = db
+        self.index_dir = Path(index_dir)
+        self.embedder = Embedder(model_name)
+        self.progress = progress
+        self._lock = threading.RLock()
+        self._state: IndexState | None = None
+        self.taxonomy = load_taxonomy()
+
+    # ------------------------------------------------------------- lifecycle
+    def open(self) -> SyncReport:
+        """Load the saved index (build if none or built with another model), then repair."""
+        with self._lock:
+            try:
+                meta = storage.read_meta(self.index_dir)
+            except storage.IndexCorrupt as exc:
+                log.warning("index unreadable (%s); rebuilding", exc)
+                meta = None
+            if meta is None or meta.get("model") != self.embedder.info.name:
+                if meta is not None:
+                    log.info(
+                        "index was built with %s; rebuilding for %s",
+                        meta.get("model"),
+                        self.embedder.info.name,
+                    )
+                return self._rebuild()
+            gen = storage.current_dir(self.index_dir)
+            assert gen is not None
+            try:
+                state = IndexState.load_from(gen)
+            except Exception as exc:  # a damaged file: rebuild rather than fail to start
+                log.warning("index unreadable (%s); rebuilding", exc)
+                return self._rebuild()
+            if state.vectors is None or state.vectors.count() != state.count():
+                return self._rebuild()
+            self._state = state
+            if meta.get("text_version") != text_version():
+                self._relex()
+            return self.sync()
+
+    def close(self) -> None:
+        """Drop the in-memory index (the saved files stay)."""
+        with self._lock:
+            self._state = None
+
+    def count(self) -> int:
+        """How many projects the index holds."""
+        with self._lock:
+            return self._state.count() if self._state else 0
+
+    def project(self, code: str) -> ProjectPublic | None:
+        """The project with this code, read from the database (None if absent)."""
+        for p in iter_projects(self.db, codes=[code]):
+            return p
+        return None
+
+    # ------------------------------------------------------------- keeping up
+    def reindex(self) -> None:
+        """Rebuild everything from the database."""
+        with self._lock:
+            self._rebuild()
+
+    def sync(self) -> SyncReport:
+        """Compare every project with the index and repair the difference incrementally."""
+        with self._lock:
+            state = self._require()
+            db_hashes = current_hashes(self.db)
+            have = state.hashes()
+            removed = [pid for pid in have if pid not in db_hashes]
+            changed = [pid for pid, h in db_hashes.items() if have.get(pid) != h]
+            added = sum(1 for pid in changed if pid not in have)
+            for pid in removed:
+                state.remove(pid)
+            self._index_projects(list(iter_projects(self.db, ids=changed)) if changed else [])
+            report = SyncReport(added=added, updated=len(changed) - added, removed=len(removed))
+            if changed or removed or not storage.exists(self.index_dir):
+                self._save()
+            return report
+
+    def refresh(self, codes: Iterable[str], *, save: bool = True) -> None:
+        """Re-index these projects after a catalog change; withdrawn or deleted ones leave."""
+        codes = list(dict.fromkeys(c for c in codes if c))
+        if not codes:
+            return
+        projects = list(iter_projects(self.db, codes=codes))
+        with self._lock:
+            state = self._require()
+            found = {p.code for p in projects}
+            touched = False
+            for code in codes:
+                pid = state.code_to_id.get(code)
+                if code not in found and pid is not None:
+                    touched |= state.remove(pid)
+            fresh = []
+            for p in projects:
+                if p.status != PUBLISHED:
+                    touched |= state.remove(p.id)
+                    continue
+                old_id = state.code_to_id.get(p.code)
+                if old_id is not None and old_id != p.id:
+                    state.remove(old_id)
+                fresh.append(p)
+            fresh = [
+                p
+                for p in fresh
+                if (rec := state.records.get(p.id)) is None
+                or rec.hash != make_record(p, self.taxonomy).hash
+            ]
+            self._index_projects(fresh)
+            if save and (touched or fresh):
+                self._save()
+
+    def save(self) -> None:
+        """Write the index to disk now."""
+        with self._lock:
+            self._save()
+
+    # ---------------------------------------------------------------- queries
+    def search(self, query: str, *, k: int = 5, offset: int = 0) -> SearchResult:
+        """Projects that answer the query, best first; filters in the query are applied exactly."""
+        raw = query if isinstance(query, str) else ""
+        cleaned = strip_controls(raw).strip()
+        if not cleaned:
+            return SearchResult(raw, parse_query("").understanding, [], 0, "empty_query")
+        if not has_content(cleaned):
+            return SearchResult(raw, parse_query("").understanding, [], 0, "unusable_query")
+        k = max(0, int(k))
+        offset = max(0, int(offset))
+        with self._lock:
+            state = self._require()
+            latest = state.facets.latest_batch(state.alive()) if state.count() else None
+        pq = parse_query(cleaned, latest_batch=latest)
+        notice = "query_truncated" if pq.truncated else None
+        if state.count() == 0:
+            return SearchResult(raw, pq.understanding, [], 0, "empty_catalog")
+        w_dense = dense_weight(pq.content or pq.text, self.embedder.info.multilingual)
+        use_dense = w_dense > 0.05 and not pq.filter_only and bool(pq.content)
+        qvec = self.embedder.encode_query(pq.content) if use_dense else None
+        with self._lock:
+            state = self._require()
+            slots, scores = self._rank(state, pq, qvec, w_dense)
+            total = len(slots)
+            page = slots[offset : offset + k]
+            ids = state.slots_to_ids(page)
+            page_scores = scores[offset : offset + k].tolist()
+        projects = self._projects_by_ids(ids)
+        hits = [
+            Hit(projects[pid], float(s))
+            for pid, s in zip(ids, page_scores, strict=True)
+            if pid in projects
+        ]
+        if not hits and total == 0 and notice is None:
+            notice = "no_results"
+        return SearchResult(raw, pq.understanding, hits, total, notice)
+
+    def ask(self, question: str) -> Answer:
+        """Answer a question about one project's attribute, or list the best matches."""
+        from index.answer import answer_question
+
+        return answer_question(self, question)
+
+    # -------------------------------------------------------------- internals
+    def _rank(
+        self, state: IndexState, pq: ParsedQuery, qvec: np.ndarray | None, w_dense: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        alive = state.alive()
+        mask = state.facets.mask(pq, alive)
+        weights = query_weights(pq)
+        known = {t: w for t, w in weights.items() if state.lexical.df_of(t) > 0}
+        if pq.filter_only or (
+            not known and not pq.sector_hits and qvec is None and pq.understanding.has_filters
+        ):
+            return self._filter_only_order(state, mask)
+        n = state.lexical.slots
+        lex = state.lexical.scores(known)
+        sector = sector_scores(pq, n, state.sector_postings)
+        dense = None
+        if qvec is not None and state.vectors is not None:
+            ids, cos = state.vectors.search(qvec, DENSE_POOL)
+            slots, pos = state.ids_to_slots(ids)
+            dense = normalise_dense(slots, cos[pos], n)
+        ranked = fuse(
+            mask=mask,
+            lex=lex,
+            sector=sector,
+            dense=dense,
+            w_dense=w_dense,
+            has_sectors=bool(pq.sector_hits),
+        )
+        return ranked.slots, ranked.scores
+
+    def _filter_only_order(
+        self, state: IndexState, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Everything that passes the filters: newest batch first, then larger investment."""
+        slots = np.flatnonzero(mask)
+        if not len(slots):
+            return slots, np.zeros(0, dtype=np.float32)
+        recs = [state.records[state.id_of_slot[s]] for s in slots.tolist()]
+        order = sorted(
+            range(len(recs)),
+            key=lambda i: (
+                _batch_key(recs[i].batch),
+                recs[i].published_on or "",
+                recs[i].investment or 0.0,
+                -recs[i].id,
+            ),
+            reverse=True,
+        )
+        return slots[order], np.ones(len(order), dtype=np.float32)
+
+    def _require(self) -> IndexState:
+        if self._state is None:
+            self.open()
+        assert self._state is not None
+        return self._state
+
+    def _index_projects(self, projects: list[ProjectPublic]) -> None:
+        """Embed and index these projects (in chunks, with progress on long runs)."""
+        state = self._state
+        assert state is not None
+        bar = None
+        if self.progress and len(projects) > CHUNK:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(projects), desc="indexing projects", unit="project")
+        for start in range(0, len(projects), CHUNK):
+            chunk = [p for p in projects[start : start + CHUNK] if p.status == PUBLISHED]
+            texts = [dense_text(p, self.embedder.info.multilingual) for p in chunk]
+            vecs = self.embedder.encode_passages(texts)
+            if state.vectors is None:
+                from index.vectors import VectorStore
+
+                state.vectors = VectorStore(vecs.shape[1])
+            for p, vec in zip(chunk, vecs, strict=True):
+                state.upsert(make_record(p, self.taxonomy), lexical_counts(p), vec)
+            if bar is not None:
+                bar.update(len(chunk))
+        if bar is not None:
+            bar.close()
+
+    def _rebuild(self) -> SyncReport:
+        from index.vectors import VectorStore
+
+        self._state = IndexState(VectorStore(self.embedder.dim))
+        projects = [p for p in iter_projects(self.db) if p.status == PUBLISHED]
+        self._index_projects(projects)
+        self._save()
+        return SyncReport(added=len(projects), rebuilt=True)
+
+    def _relex(self) -> None:
+        """Tokenisation or taxonomy changed: rebuild BM25 and sectors, keep the vectors."""
+        old = self._require()
+        fresh = IndexState(old.vectors)
+        for p in iter_projects(self.db, ids=list(old.records)):
+            if p.status == PUBLISHED:
+                fresh.upsert(make_record(p, self.taxonomy), lexical_counts(p), None)
+        self._state = fresh
+        self._save()
+
+    def _save(self) -> None:
+        state = self._require().compacted()
+        self._state = state
+        meta = {
+            "model": self.embedder.info.name,
+            "dim": state.vectors.dim if state.vectors else None,
+            "fingerprint": fingerprint(state.hashes()),
+            "count": state.count(),
+            "text_version": text_version(),
+        }
+        storage.save_generation(self.index_dir, meta, state.save_into)
+
+    def _projects_by_ids(self, ids: list[int]) -> dict[int, ProjectPublic]:
+        if not ids:
+            return {}
+        return {p.id: p for p in iter_projects(self.db, ids=ids) if p.status == PUBLISHED}
+
+
+def _batch_key(batch: str) -> tuple[int, ...]:
+    import re
+
+    return tuple(int(x) for x in re.findall(r"\d+", batch or "")) or (0,)

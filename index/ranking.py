@@ -1,0 +1,101 @@
+"""Fusion of the legs: BM25, taxonomy sectors and (where the model reads the query) vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.query import ParsedQuery
+from index.text import cjk_fraction
+
+W_LEX = 1.0
+W_SECTOR = 1.0
+W_DENSE = 0.8
+BIGRAM_WEIGHT = 0.5
+FUZZY_SECTOR_WEIGHT = 0.9
+DENSE_POOL = 300
+KEEP_RELATIVE = 0.2  # results below this share of the best score are dropped
+
+
+@dataclass(frozen=True)
+class Ranked:
+    slots: np.ndarray
+    scores: np.ndarray
+
+
+def dense_weight(query: str, multilingual: bool) -> float:
+    """How far to trust the vector leg: an English-only model gets nothing from Chinese text."""
+    if multilingual:
+        return 1.0
+    return max(0.0, 1.0 - cjk_fraction(query)) ** 2
+
+
+def query_weights(pq: ParsedQuery) -> dict[str, float]:
+    """BM25 query terms: words count fully, character bigrams half, 'near X' places half."""
+    weights: dict[str, float] = {}
+    for t in pq.tokens:
+        w = BIGRAM_WEIGHT if t.startswith("~") else 1.0
+        weights[t] = max(weights.get(t, 0.0), w)
+    for place in pq.soft_terms:
+        weights[place] = max(weights.get(place, 0.0), BIGRAM_WEIGHT)
+    return weights
+
+
+def sector_scores(
+    pq: ParsedQuery, n: int, postings: Callable[[str], tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """Per slot: the strongest tie to any sector the query names."""
+    out = np.zeros(n, dtype=np.float32)
+    for hit in pq.sector_hits:
+        factor = FUZZY_SECTOR_WEIGHT if hit.fuzzy else 1.0
+        for key in hit.sectors:
+            slots, strength = postings(key)
+            if len(slots):
+                np.maximum.at(out, slots, strength * factor)
+    return out
+
+
+def fuse(
+    *,
+    mask: np.ndarray,
+    lex: np.ndarray,
+    sector: np.ndarray,
+    dense: np.ndarray | None,
+    w_dense: float,
+    has_sectors: bool,
+) -> Ranked:
+    """Score-normalised fusion over the slots that pass the filters."""
+    cand = np.flatnonzero(mask)
+    if not len(cand):
+        return Ranked(cand, np.zeros(0, dtype=np.float32))
+    lx = lex[cand]
+    top = float(lx.max()) if len(lx) else 0.0
+    lex_n = lx / top if top > 0 else np.zeros_like(lx)
+    total = W_LEX * lex_n
+    if has_sectors:
+        total = total + W_SECTOR * sector[cand]
+    if dense is not None and w_dense > 0:
+        total = total + W_DENSE * w_dense * dense[cand]
+    best = float(total.max()) if len(total) else 0.0
+    if best <= 0:
+        return Ranked(cand[:0], np.zeros(0, dtype=np.float32))
+    keep = total >= max(best * KEEP_RELATIVE, 1e-6)
+    cand, total = cand[keep], total[keep]
+    order = np.lexsort((cand, -total))
+    return Ranked(cand[order], total[order].astype(np.float32))
+
+
+def normalise_dense(slots: np.ndarray, cos: np.ndarray, n: int) -> np.ndarray:
+    """Vector scores mapped to 0..1 between the pool's weakest and strongest match."""
+    out = np.zeros(n, dtype=np.float32)
+    if not len(slots):
+        return out
+    hi, lo = float(cos.max()), float(cos.min())
+    span = hi - lo
+    if span <= 1e-6:
+        out[slots] = 1.0 if hi > 0 else 0.0
+        return out
+    out[slots] = np.clip((cos - lo) / span, 0.0, 1.0)
+    return out

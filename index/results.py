@@ -1,0 +1,108 @@
+"""What the search engine hands out: hits, the understood query, answers, sync reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from catalog.models import ProjectPublic
+from index.money import format_cny
+
+
+@dataclass(frozen=True)
+class Hit:
+    project: ProjectPublic
+    score: float
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the query was understood to ask: content words, sectors and hard filters."""
+
+    terms: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    region: str | None = None
+    investment_min: float | None = None
+    investment_max: float | None = None
+    private_capital_min: float | None = None
+    private_capital_max: float | None = None
+    cooperation: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
+    batch: str | None = None
+    regions: list[str] = field(default_factory=list)  # every place the filter accepts
+    sector_names: list[str] = field(default_factory=list)  # display names of `sectors`
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether any hard filter applies."""
+        return bool(
+            self.regions
+            or self.cooperation
+            or self.stages
+            or self.batch
+            or any(
+                v is not None
+                for v in (
+                    self.investment_min,
+                    self.investment_max,
+                    self.private_capital_min,
+                    self.private_capital_max,
+                )
+            )
+        )
+
+    def describe(self, lang: str = "zh") -> str:
+        """One line such as "地区: 山西省 · 总投资 ≤ 5亿元" (or English)."""
+        zh = lang.startswith("zh")
+        parts: list[str] = []
+        if self.sector_names:
+            parts.append(("行业: " if zh else "sector: ") + "/".join(self.sector_names))
+        if self.regions:
+            parts.append(("地区: " if zh else "region: ") + "/".join(self.regions))
+        for label_zh, label_en, lo, hi in (
+            ("总投资", "total investment", self.investment_min, self.investment_max),
+            ("民间资本", "private capital", self.private_capital_min, self.private_capital_max),
+        ):
+            label = label_zh if zh else label_en
+            if lo is not None and hi is not None:
+                parts.append(f"{label} {format_cny(lo, lang)}–{format_cny(hi, lang)}")
+            elif lo is not None:
+                parts.append(f"{label} ≥ {format_cny(lo, lang)}")
+            elif hi is not None:
+                parts.append(f"{label} ≤ {format_cny(hi, lang)}")
+        if self.cooperation:
+            parts.append(("合作方式: " if zh else "cooperation: ") + "/".join(self.cooperation))
+        if self.stages:
+            parts.append(("阶段: " if zh else "stage: ") + "/".join(self.stages))
+        if self.batch:
+            parts.append(("批次: " if zh else "batch: ") + self.batch)
+        if self.terms and not parts:
+            parts.append(("关键词: " if zh else "keywords: ") + " ".join(self.terms))
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    understanding: Understanding
+    hits: list[Hit]
+    total: int
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    kind: str  # "attribute" | "list" | "none"
+    text: str
+    projects: list[ProjectPublic]
+    field: str | None = None
+    value: str | None = None
+    lang: str = "zh"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    rebuilt: bool = False

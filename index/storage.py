@@ -1,0 +1,97 @@
+"""Crash-safe index files: each save writes a new generation folder, then swaps a pointer."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+POINTER = "CURRENT"
+META = "meta.json"
+FORMAT_VERSION = 1
+
+
+class IndexCorrupt(Exception):
+    """The saved index cannot be read; it will be rebuilt."""
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def current_dir(index_dir: Path) -> Path | None:
+    """The generation folder the pointer names, if there is a complete one."""
+    pointer = index_dir / POINTER
+    if not pointer.exists():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    gen = index_dir / name
+    if not name or not (gen / META).exists():
+        return None
+    return gen
+
+
+def read_meta(index_dir: Path) -> dict[str, Any] | None:
+    """The metadata of the current generation, if any."""
+    gen = current_dir(index_dir)
+    if gen is None:
+        return None
+    try:
+        meta: dict[str, Any] = json.loads((gen / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(str(exc)) from exc
+    return meta
+
+
+def save_generation(
+    index_dir: Path, meta: dict[str, Any], write_files: Callable[[Path], None]
+) -> Path:
+    """Write files + meta into a fresh folder, fsync, then atomically repoint CURRENT."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / f"tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        write_files(tmp)
+        (tmp / META).write_text(json.dumps({**meta, "format": FORMAT_VERSION}), encoding="utf-8")
+        for f in tmp.iterdir():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        gen = index_dir / f"gen-{uuid.uuid4().hex[:12]}"
+        os.replace(tmp, gen)
+        _fsync_dir(index_dir)
+        pointer_tmp = index_dir / f"{POINTER}.tmp"
+        pointer_tmp.write_text(gen.name, encoding="utf-8")
+        with open(pointer_tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(pointer_tmp, index_dir / POINTER)
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _cleanup(index_dir, keep=gen.name)
+    return gen
+
+
+def _cleanup(index_dir: Path, keep: str) -> None:
+    """Remove older generations and leftovers of interrupted saves."""
+    for child in index_dir.iterdir():
+        if child.is_dir() and child.name != keep and child.name.startswith(("gen-", "tmp-")):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def exists(index_dir: Path) -> bool:
+    """Whether a complete saved index is there."""
+    return current_dir(index_dir) is not None

@@ -1,0 +1,197 @@
+"""The sector taxonomy: sectors, their Chinese/English terms and broader sectors."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from index.text import CJK_RE, is_known_word, normalize
+
+DATA = Path(__file__).with_name("data") / "taxonomy.json"
+
+# How strongly a term found in each field ties a project to a sector.
+FIELD_STRENGTH = {
+    "industry": 1.0,
+    "name": 1.0,
+    "tags": 0.8,
+    "name_en": 0.8,
+    "summary": 0.35,
+    "summary_en": 0.3,
+}
+
+
+class ProjectLike(Protocol):
+    name: str
+    name_en: str | None
+    industry: str | None
+    tags: list[str]
+    summary: str
+    summary_en: str | None
+
+
+@dataclass(frozen=True)
+class Sector:
+    key: str
+    zh: str
+    en: str
+    terms: list[str]
+    broader: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TermHit:
+    start: int
+    end: int
+    term: str
+    sectors: tuple[str, ...]
+    fuzzy: bool = False
+
+
+class Taxonomy:
+    """Sectors and a matcher that finds their terms in text (longest term first)."""
+
+    def __init__(self, sectors: list[Sector]) -> None:
+        self.sectors = sectors
+        self.by_key = {s.key: s for s in sectors}
+        self.term_sectors: dict[str, list[str]] = {}
+        for s in sectors:
+            for term in dict.fromkeys([s.zh.lower(), *(normalize(t) for t in s.terms)]):
+                self.term_sectors.setdefault(term, []).append(s.key)
+        parts = []
+        for term in sorted(self.term_sectors, key=len, reverse=True):
+            pat = re.escape(term)
+            if term[0].isascii() and term[0].isalnum():
+                pat = r"(?<![a-z0-9])" + pat
+            if term[-1].isascii() and term[-1].isalnum():
+                pat += r"(?:s|es)?(?![a-z0-9])"
+            parts.append(pat)
+        self._regex = re.compile("|".join(parts))
+        self._ancestors: dict[str, frozenset[str]] = {}
+        self._pinyin_index: dict[tuple[str, ...], str] | None = None
+
+    def ancestors(self, key: str) -> frozenset[str]:
+        """The sector itself and every broader sector above it."""
+        if key not in self._ancestors:
+            seen: set[str] = set()
+            todo = [key]
+            while todo:
+                k = todo.pop()
+                if k in seen or k not in self.by_key:
+                    continue
+                seen.add(k)
+                todo.extend(self.by_key[k].broader)
+            self._ancestors[key] = frozenset(seen)
+        return self._ancestors[key]
+
+    def narrower(self, key: str) -> list[str]:
+        """Every sector below `key` (and `key` itself)."""
+        return [s.key for s in self.sectors if key in self.ancestors(s.key)]
+
+    def find(self, text: str) -> list[TermHit]:
+        """Terms of any sector in normalised text, leftmost-longest, without overlaps."""
+        hits = []
+        for m in self._regex.finditer(text):
+            term = m.group(0)
+            keys = self.term_sectors.get(term) or self.term_sectors.get(term.rstrip("s")) or []
+            if not keys and term.endswith("es"):
+                keys = self.term_sectors.get(term[:-2], [])
+            if keys:
+                hits.append(TermHit(m.start(), m.end(), term, tuple(keys)))
+        return hits
+
+    def find_fuzzy(self, text: str, taken: list[tuple[int, int]]) -> list[TermHit]:
+        """Homophone typos of Chinese terms (光付 -> 光伏): same pinyin, not a real word."""
+        from pypinyin import lazy_pinyin
+
+        if self._pinyin_index is None:
+            index: dict[tuple[str, ...], str] = {}
+            for term in self.term_sectors:
+                if 2 <= len(term) <= 4 and all(CJK_RE.match(c) for c in term):
+                    index.setdefault(tuple(lazy_pinyin(term)), term)
+            self._pinyin_index = index
+        hits: list[TermHit] = []
+        for chunk in re.finditer(r"[\u3400-\u9fff]{2,}", text):
+            s = chunk.group(0)
+            py = lazy_pinyin(s)
+            i = 0
+            while i < len(s) - 1:
+                found = None
+                for n in (4, 3, 2):
+                    if i + n > len(s):
+                        continue
+                    start = chunk.start() + i
+                    if any(a < start + n and start < b for a, b in taken):
+                        continue
+                    word = s[i : i + n]
+                    term = self._pinyin_index.get(tuple(py[i : i + n])) or ""
+                    if term and term != word and not is_known_word(word):
+                        found = TermHit(
+                            start, start + n, term, tuple(self.term_sectors[term]), fuzzy=True
+                        )
+                        break
+                if found:
+                    hits.append(found)
+                    i += found.end - found.start
+                else:
+                    i += 1
+        return hits
+
+    def expand(self, text: str) -> list[str]:
+        """Sector keys named in `text`, plus every narrower sector (绿色电力 -> 光伏, 风电 ...)."""
+        keys: list[str] = []
+        for hit in self.find(normalize(text)):
+            for k in hit.sectors:
+                keys.extend(self.narrower(k))
+        return list(dict.fromkeys(keys))
+
+    def strengths(self, project: ProjectLike) -> dict[str, float]:
+        """Sector key -> how strongly the project belongs to it (broader sectors included)."""
+        out: dict[str, float] = {}
+        fields = {
+            "industry": project.industry or "",
+            "name": project.name,
+            "tags": " | ".join(project.tags or []),
+            "name_en": project.name_en or "",
+            "summary": project.summary or "",
+            "summary_en": project.summary_en or "",
+        }
+        for fname, raw in fields.items():
+            if not raw:
+                continue
+            strength = FIELD_STRENGTH[fname]
+            for hit in self.find(normalize(raw)):
+                for k in hit.sectors:
+                    for a in self.ancestors(k):
+                        if out.get(a, 0.0) < strength:
+                            out[a] = strength
+        return out
+
+    def sector_of(self, project: ProjectLike) -> list[str]:
+        """The sectors a project belongs to (from its industry, name, tags; broader included)."""
+        return [k for k, v in self.strengths(project).items() if v >= 0.8]
+
+    def all_terms(self) -> list[str]:
+        """Every term (to teach the tokenizer compound words)."""
+        return list(self.term_sectors)
+
+    def label(self, key: str, lang: str = "zh") -> str:
+        """Display name of a sector."""
+        s = self.by_key.get(key)
+        if s is None:
+            return key
+        return s.zh if lang.startswith("zh") else s.en
+
+
+@lru_cache(maxsize=1)
+def load_taxonomy() -> Taxonomy:
+    """The packaged taxonomy (index/data/taxonomy.json), loaded once."""
+    raw = json.loads(DATA.read_text(encoding="utf-8"))
+    sectors = [
+        Sector(s["key"], s["zh"], s["en"], list(dict.fromkeys(s["terms"])), s.get("broader", []))
+        for s in raw["sectors"]
+    ]
+    return Taxonomy(sectors)
