@@ -34,9 +34,20 @@ def _after_import(settings: Settings, report: ImportReport) -> None:
     """Hook run after a successful (non-dry-run) import.
 
     The search index follows the catalog here: `report.changed` (new + updated codes) is
-    what must be re-encoded. The search engineer wires the index refresh into this function;
-    until then it does nothing.
+    what must be re-encoded. Only an existing index is refreshed: without one, the next
+    start (or `tuijie reindex`) builds it.
     """
+    from index import SearchEngine
+    from index.storage import exists as index_exists
+
+    if not report.changed or not index_exists(settings.index_dir):
+        return
+    engine = SearchEngine(
+        open_database(settings.database_url), settings.index_dir, settings.embedding_model
+    )
+    engine.open()  # repairs any other drift too
+    engine.refresh(report.changed)
+    print(f"索引已更新 / Search index updated: {len(report.changed)} project(s)")
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:

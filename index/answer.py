@@ -156,6 +156,34 @@ def _confident(hits: list[Hit]) -> bool:
     return len(hits) == 1 or (len(hits) > 1 and hits[0].score >= CONFIDENT_RATIO * hits[1].score)
 
 
+def _covers(question_terms: list[str], p: ProjectPublic) -> bool:
+    """Whether the project's own words hold most of the question's content words.
+
+    Guards against answering about the wrong project when the one asked about is not in
+    the catalog (贝尔油库 asked, only another oil depot there).
+    """
+    words = [t for t in question_terms if len(t) >= 2]
+    if not words:
+        return True
+    text = normalize(
+        " ".join(
+            filter(
+                None,
+                [
+                    p.name,
+                    p.name_en or "",
+                    p.summary,
+                    p.summary_en or "",
+                    " ".join(p.tags or []),
+                    p.industry or "",
+                    p.region or "",
+                ],
+            )
+        )
+    )
+    return sum(1 for w in words if w in text) / len(words) >= 0.5
+
+
 def answer_question(engine: SearchEngine, question: str) -> Answer:
     """What the bot says to a free-text question."""
     result = engine.search(question, k=LIST_SIZE)
@@ -176,7 +204,7 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
         return Answer(question, "none", text[0] if lang == "zh" else text[1], [], lang=lang)
     norm = normalize(question)
     top = result.hits[0].project
-    confident = _confident(result.hits)
+    confident = _confident(result.hits) and _covers(result.understanding.terms, top)
     if confident:
         for fname, pattern in FIELD_INTENTS:
             if re.search(pattern, norm):
@@ -218,10 +246,10 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
                     value=sent,
                     lang=lang,
                 )
-    return Answer(
-        question,
-        "list",
-        _list_text(result.hits, result.total, lang),
-        [h.project for h in result.hits],
-        lang=lang,
+    asked = any(re.search(p, norm) for _, p in FIELD_INTENTS) or any(
+        re.search(p, norm) for p, _ in SENTENCE_INTENTS
     )
+    text = _list_text(result.hits, result.total, lang)
+    if asked:
+        text = ("您问的是哪个项目？" if lang == "zh" else "Which project do you mean? ") + text
+    return Answer(question, "list", text, [h.project for h in result.hits], lang=lang)
