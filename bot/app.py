@@ -12,18 +12,21 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
-from bot.handlers import start
+from bot.handlers import details, forget, inline, interest, language, match, profile, search, start
 from bot.handlers.common import Context
 from bot.i18n import lang_from_code, t
+from bot.ratelimit import TelegramRateLimiter
 from bot.services import KEY, Services, ServicesNotReady, open_services
 from bot.settings import Settings
 from bot.throttle import Verdict
+from bot.updates import PerUserUpdateProcessor
 
 _log = logging.getLogger(__name__)
 SETTINGS_KEY = "tuijie.settings"
@@ -50,7 +53,8 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
-        .concurrent_updates(True)
+        .concurrent_updates(PerUserUpdateProcessor())
+        .rate_limiter(TelegramRateLimiter())  # admin side: one outbound budget for all sends
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -72,13 +76,30 @@ def _register(app: Application) -> None:
     app.add_error_handler(on_error)
 
     # ---- investor side (issue 4) -------------------------------------------------------------
+    # One handler group: the first matching handler wins, so conversations come first (their
+    # steps consume the text they wait for) and the plain-text search comes last.
+    app.add_handler(profile.profile_conversation())
+    app.add_handler(interest.interest_conversation())
     app.add_handler(CommandHandler("start", start.start))
     app.add_handler(CommandHandler("help", start.help_command))
+    app.add_handler(CommandHandler("search", search.search_command))
+    app.add_handler(CommandHandler("match", match.match_command))
+    app.add_handler(CommandHandler("interests", interest.interests_command))
+    app.add_handler(CommandHandler("lang", language.lang_command))
+    app.add_handler(CommandHandler("forget", forget.forget_command))
+    app.add_handler(CallbackQueryHandler(search.more_results, pattern=r"^m:q:"))
+    app.add_handler(CallbackQueryHandler(match.more_matches, pattern=r"^m:p:"))
+    app.add_handler(CallbackQueryHandler(details.show_details, pattern=r"^d:"))
+    app.add_handler(CallbackQueryHandler(language.lang_chosen, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(forget.forget_chosen, pattern=r"^f:"))
+    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^(p|i):"))
+    app.add_handler(InlineQueryHandler(inline.inline_query))
 
     # ---- admin side (issue 5): registrations go in this block --------------------------------
 
-    # ---- catch-all: plain text is a search (keep last) ---------------------------------------
-    _ = (CallbackQueryHandler, MessageHandler, filters)
+    # ---- catch-all: plain text in a private chat is a search (keep last) ---------------------
+    text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ~filters.VIA_BOT
+    app.add_handler(MessageHandler(text, search.text_message))
 
 
 def settings_of(app: Application) -> Settings:
@@ -96,10 +117,16 @@ async def post_init(app: Application) -> None:
         commands = [BotCommand(name, t(lang, f"cmd.{name}")) for name in MENU_COMMANDS]
         await app.bot.set_my_commands(commands, language_code=code)
     # ---- admin side (issue 5): startup work goes here ----------------------------------------
+    from bot.broadcast import start_broadcast
+
+    await start_broadcast(app)  # the outbox sender; resumes what a previous process left
 
 
 async def post_shutdown(app: Application) -> None:
     """Close the services post_init opened."""
+    from bot.broadcast import stop_broadcast  # admin side: let in-flight digests finish
+
+    await stop_broadcast(app)
     svc = app.bot_data.get(KEY)
     if isinstance(svc, Services) and svc.owned:
         await asyncio.to_thread(svc.close)
@@ -123,6 +150,17 @@ async def throttle_gate(update: Update, context: Context) -> None:
     elif verdict is Verdict.WARN and update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, text)
     raise ApplicationHandlerStop
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """A button of a conversation that has ended: say the message is out of date."""
+    query = update.callback_query
+    assert query is not None
+    user = update.effective_user
+    lang = (context.user_data or {}).get("lang") or lang_from_code(
+        user.language_code if user else None
+    )
+    await query.answer(t(lang, "search.expired"))
 
 
 async def on_error(update: object, context: Context) -> None:

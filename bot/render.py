@@ -6,6 +6,7 @@ All catalog text is html.escape'd (parse_mode HTML) and, for "zh-hant", converte
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -13,6 +14,7 @@ from bot.i18n import base_lang, has_key, script, t
 from bot.links import share_url
 from bot.localapi import MAX_TEXT, utf16_len
 from catalog.models import ProjectPublic
+from index.match import Profile, Reason
 from index.money import format_cny
 
 PAGE_SIZE = 5
@@ -189,3 +191,70 @@ def split_message(text: str, limit: int = MAX_TEXT) -> list[str]:
     if current:
         chunks.append("\n".join(current))
     return [c for c in chunks if c.strip()]
+
+
+def sector_label(lang: str, key: str) -> str:
+    """A taxonomy sector's name in `lang` (free words are shown as written), not escaped."""
+    from index.taxonomy import load_taxonomy
+
+    return script(lang, load_taxonomy().label(key, base_lang(lang)))
+
+
+def region_label(lang: str, name: str) -> str:
+    """A place as people say it: 山西 / Shanxi (not escaped)."""
+    from index.regions import gazetteer
+
+    gaz = gazetteer()
+    places = gaz.by_alias.get(name) or []
+    if not places:
+        return script(lang, name)
+    place = places[0]
+    if base_lang(lang) == "en" and place.pinyin:
+        english = [p for p in place.pinyin if " " in p] or list(place.pinyin)
+        return english[0].title()
+    return script(lang, place.label)
+
+
+def reason_text(lang: str, reason: Reason) -> str:
+    """One localised reason ("行业：新能源", "amount within your range"), escaped."""
+    if reason.kind == "industry":
+        value = esc(sector_label(lang, reason.value))
+    elif reason.kind == "region":
+        value = esc(region_label(lang, reason.value))
+    elif reason.kind in ("cooperation", "stage"):
+        value = value_label(lang, reason.value)
+    else:
+        value = shown(lang, reason.value)
+    return t(lang, f"reason.{reason.kind}", value=value)
+
+
+def ticket_text(lang: str, low: float | None, high: float | None) -> str:
+    """A ticket range such as "1亿元 – 5亿元", "at least 3000万元"."""
+    if low is not None and high is not None:
+        return t(lang, "profile.ticket_range", low=money(lang, low), high=money(lang, high))
+    if low is not None:
+        return t(lang, "profile.ticket_min", low=money(lang, low))
+    if high is not None:
+        return t(lang, "profile.ticket_max", high=money(lang, high))
+    return t(lang, "profile.any")
+
+
+def profile_summary(lang: str, profile: Profile) -> str:
+    """The investor's profile, one line per part."""
+    sep = "、" if base_lang(lang) == "zh" else ", "
+    any_ = t(lang, "profile.any")
+
+    def joined(values: list[str], label: Callable[[str], str]) -> str:
+        return sep.join(label(v) for v in values) if values else any_
+
+    lines = [t(lang, "profile.title")]
+    parts = (
+        ("profile.sectors", joined(profile.sectors, lambda v: esc(sector_label(lang, v)))),
+        ("profile.regions", joined(profile.regions, lambda v: esc(region_label(lang, v)))),
+        ("profile.ticket", ticket_text(lang, profile.ticket_min_cny, profile.ticket_max_cny)),
+        ("profile.cooperation", joined(profile.cooperation_modes, lambda v: value_label(lang, v))),
+        ("profile.stages", joined(profile.stages, lambda v: value_label(lang, v))),
+    )
+    for key, value in parts:
+        lines.append(t(lang, "profile.line", label=t(lang, key), value=value))
+    return "\n".join(lines)

@@ -1,0 +1,269 @@
+""" "I'm interested" (i:<id>): consent to share the contact, an optional note, admins told at once.
+
+/interests lists the investor's own interests.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    CallbackQueryHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
+from bot.handlers.details import published_project
+from bot.handlers.profile import CONVERSATION_TIMEOUT, stops
+from bot.i18n import normalize_lang, t
+from bot.render import esc, plain_title, title
+from bot.services import Services, services
+from catalog.db import session_scope
+from catalog.investors import (
+    get_investor,
+    get_or_create_investor,
+    interests_of,
+    record_interest,
+)
+from catalog.models import Investor, ProjectPublic
+
+CONSENT, NOTE = range(2)
+END = ConversationHandler.END
+DRAFT = "interest.draft"
+MAX_NOTE = 500
+MAX_LISTED = 30
+_log = logging.getLogger(__name__)
+
+
+@dataclass
+class Draft:
+    project_id: int
+    share_contact: bool = False
+
+
+@dataclass(frozen=True)
+class Recorded:
+    project: ProjectPublic
+    investor: Investor
+    note: str | None
+    share_contact: bool
+    admin_langs: dict[int, str]
+
+
+def record(svc: Services, user: UserRef, draft: Draft, note: str | None) -> Recorded | None:
+    """Store the interest; None if the project is gone. Also the admins' languages."""
+    project = published_project(svc, project_id=draft.project_id)
+    if project is None:
+        return None
+    with session_scope(svc.db) as session:
+        investor = get_or_create_investor(
+            session,
+            telegram_user_id=user.telegram_user_id,
+            chat_id=user.chat_id,
+            username=user.username,
+            full_name=user.full_name,
+        )
+        assert investor.id is not None
+        record_interest(
+            session,
+            investor_id=investor.id,
+            project_id=draft.project_id,
+            note=note,
+            share_contact=draft.share_contact,
+        )
+        langs = {}
+        for admin_id in svc.settings.admin_ids:
+            admin = get_investor(session, telegram_user_id=admin_id)
+            langs[admin_id] = normalize_lang(admin.language) if admin and admin.language else "zh"
+    return Recorded(project, investor, note, draft.share_contact, langs)
+
+
+def admin_text(lang: str, done: Recorded, user: UserRef) -> str:
+    """What the admins read: project, investor (named only with consent), note, consent."""
+    investor_id = done.investor.id
+    if done.share_contact:
+        name = esc(user.full_name or str(user.telegram_user_id))
+        link = f'<a href="tg://user?id={user.telegram_user_id}">{name}</a>'
+        contact = f"@{esc(user.username)}" if user.username else link
+        investor = f"{link} (#{investor_id})"
+        consent = t(lang, "interest.admin_shared", contact=contact)
+    else:
+        investor = f"#{investor_id}"
+        consent = t(lang, "interest.admin_private", investor_id=investor_id)
+    return t(
+        lang,
+        "interest.admin",
+        name=title(lang, done.project),
+        code=esc(done.project.code),
+        investor=investor,
+        note=esc(done.note) if done.note else t(lang, "interest.admin_no_note"),
+        consent=consent,
+    )
+
+
+async def notify_admins(context: Context, done: Recorded, user: UserRef) -> int:
+    """Tell every admin at once; how many were reached (failures are logged, not raised)."""
+    reached = 0
+    for admin_id, lang in sorted(done.admin_langs.items()):
+        try:
+            await context.bot.send_message(
+                admin_id, admin_text(lang, done, user), parse_mode=ParseMode.HTML
+            )
+            reached += 1
+        except TelegramError as exc:
+            _log.warning("could not tell admin %s about an interest: %s", admin_id, exc)
+    return reached
+
+
+@stops
+async def interest_start(update: Update, context: Context) -> int:
+    """i:<id>: ask whether the investor's Telegram contact may be shared."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    lang = await lang_of(update, context)
+    project = await blocking(
+        published_project, services(context), project_id=int(query.data.removeprefix("i:"))
+    )
+    if project is None:
+        await query.answer(t(lang, "details.not_found"), show_alert=True)
+        return END
+    await query.answer()
+    context.user_data[DRAFT] = Draft(project.id)
+    pid = project.id
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t(lang, "button.consent_yes"), callback_data=f"i:{pid}:y")],
+            [InlineKeyboardButton(t(lang, "button.consent_no"), callback_data=f"i:{pid}:n")],
+            [InlineKeyboardButton(t(lang, "button.cancel"), callback_data="i:cancel")],
+        ]
+    )
+    await reply(update, context, t(lang, "interest.consent", name=title(lang, project)), markup)
+    return CONSENT
+
+
+@stops
+async def consent_chosen(update: Update, context: Context) -> int:
+    """i:<id>:y / i:<id>:n: remember the consent, then offer a note (or Skip)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    await query.answer()
+    lang = await lang_of(update, context)
+    _, pid, answer = query.data.split(":")
+    context.user_data[DRAFT] = Draft(int(pid), share_contact=answer == "y")
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(lang, "button.skip"), callback_data="i:skip")]]
+    )
+    await edit(update, context, t(lang, "interest.note"), markup)
+    return NOTE
+
+
+async def _finish(update: Update, context: Context, note: str | None) -> int:
+    lang = await lang_of(update, context)
+    draft = (context.user_data or {}).pop(DRAFT, None)
+    if not isinstance(draft, Draft):
+        return END
+    user = user_ref(update)
+    done = await blocking(record, services(context), user, draft, note)
+    if done is None:
+        await reply(update, context, t(lang, "details.not_found"))
+        return END
+    await notify_admins(context, done, user)
+    line = "interest.shared_line" if done.share_contact else "interest.private_line"
+    text = f"{t(lang, 'interest.recorded', name=title(lang, done.project))}\n{t(lang, line)}"
+    if update.callback_query is not None:
+        await edit(update, context, text)
+    else:
+        await reply(update, context, text)
+    return END
+
+
+@stops
+async def note_skipped(update: Update, context: Context) -> int:
+    """i:skip: record without a note."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    return await _finish(update, context, None)
+
+
+@stops
+async def note_text(update: Update, context: Context) -> int:
+    """The typed note: record with it."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    return await _finish(update, context, message.text.strip()[:MAX_NOTE])
+
+
+@stops
+async def interest_cancelled(update: Update, context: Context) -> int:
+    """i:cancel: record nothing."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    (context.user_data or {}).pop(DRAFT, None)
+    lang = await lang_of(update, context)
+    await edit(update, context, t(lang, "interest.cancelled"))
+    return END
+
+
+def interest_conversation() -> ConversationHandler[Any]:
+    """The "I'm interested" ConversationHandler (group 0, before the catch-all handlers)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CallbackQueryHandler(interest_start, pattern=r"^i:\d+$")],
+            states={
+                CONSENT: [CallbackQueryHandler(consent_chosen, pattern=r"^i:\d+:[yn]$")],
+                NOTE: [
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, note_text),
+                    CallbackQueryHandler(note_skipped, pattern=r"^i:skip$"),
+                ],
+            },
+            fallbacks=[CallbackQueryHandler(interest_cancelled, pattern=r"^i:cancel$")],
+            allow_reentry=True,
+            conversation_timeout=CONVERSATION_TIMEOUT,
+            name="interest",
+        )
+
+
+def list_interests(
+    svc: Services, user: UserRef
+) -> list[tuple[ProjectPublic, str, str | None, bool]]:
+    """(project, date, note, contact shared) for each of the investor's interests."""
+    with session_scope(svc.db) as session:
+        investor = get_investor(session, telegram_user_id=user.telegram_user_id)
+        if investor is None or investor.id is None:
+            return []
+        return [
+            (v.project, v.interest.created_at.date().isoformat(), v.interest.note,
+             v.interest.share_contact)
+            for v in interests_of(session, investor_id=investor.id)[:MAX_LISTED]
+        ]  # fmt: skip
+
+
+async def interests_command(update: Update, context: Context) -> None:
+    """/interests: the projects the investor marked, newest first, with details buttons."""
+    lang = await lang_of(update, context)
+    items = await blocking(list_interests, services(context), user_ref(update))
+    if not items:
+        await reply(update, context, t(lang, "interests.none"))
+        return
+    lines = [t(lang, "interests.title"), ""]
+    buttons = []
+    for n, (project, day, note, shared) in enumerate(items, start=1):
+        extra = t(lang, "interests.shared") if shared else ""
+        lines.append(
+            t(lang, "interests.item", n=n, name=title(lang, project), date=day, shared=extra)
+        )
+        if note:
+            lines.append(t(lang, "interests.item_note", note=esc(note)))
+        label = f"{n} · {plain_title(lang, project)}"[:60]
+        buttons.append([InlineKeyboardButton(label, callback_data=f"d:{project.id}")])
+    await reply(update, context, "\n".join(lines), InlineKeyboardMarkup(buttons))

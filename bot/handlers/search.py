@@ -1,0 +1,216 @@
+"""Plain text and /search: answers about one project, or cards five at a time with paging."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.handlers.common import (
+    Context,
+    UserRef,
+    blocking,
+    bot_username,
+    edit,
+    lang_of,
+    reply,
+    user_ref,
+)
+from bot.i18n import script, t
+from bot.render import PAGE_SIZE, card, esc, project_buttons, results_keyboard
+from bot.services import Services, services
+from catalog.db import session_scope
+from catalog.investors import get_or_create_investor, get_query, log_query
+from catalog.models import PUBLISHED, Project
+from index.regions import province_of
+from index.results import Answer, SearchResult
+from index.text import normalize
+
+# A message that asks something about a project rather than naming what to look for.
+QUESTION = re.compile(
+    r"[?？]|多少|几个|哪|什么|谁|吗|怎么|如何|是否|联系|电话|"
+    r"\b(how much|how many|what|who|which|when|where|contact|phone)\b",
+    re.IGNORECASE,
+)
+SUGGESTIONS = 6
+NOTICE_ONLY = {"empty_query", "unusable_query"}  # notices that replace the results
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results of a logged query."""
+
+    query_id: int | None
+    result: SearchResult
+    offset: int
+    sectors: list[str]  # suggestions when nothing was found
+    regions: list[str]
+
+
+def catalog_facets(svc: Services) -> tuple[list[str], list[str]]:
+    """The most common sectors and provinces of the published catalog (for suggestions)."""
+    with session_scope(svc.db) as session:
+        rows = session.exec(
+            select(Project.industry, Project.region).where(col(Project.status) == PUBLISHED)
+        ).all()
+    sectors = Counter(industry for industry, _ in rows if industry)
+    provinces = Counter(p for _, region in rows if region and (p := province_of(region)))
+    return (
+        [s for s, _ in sectors.most_common(SUGGESTIONS)],
+        [p for p, _ in provinces.most_common(SUGGESTIONS)],
+    )
+
+
+def _log(svc: Services, user: UserRef, text: str, results: int) -> int | None:
+    with session_scope(svc.db) as session:
+        investor = get_or_create_investor(
+            session,
+            telegram_user_id=user.telegram_user_id,
+            chat_id=user.chat_id,
+            username=user.username,
+            full_name=user.full_name,
+        )
+        entry = log_query(
+            session,
+            investor_id=investor.id,
+            query=text,
+            normalized=normalize(text),
+            results=results,
+        )
+        return entry.id
+
+
+def run_search(svc: Services, user: UserRef, text: str) -> Page:
+    """Search, log the query, and gather suggestions when nothing was found."""
+    result = svc.search.search(text, k=PAGE_SIZE, offset=0)
+    query_id = _log(svc, user, text, result.total)
+    sectors, regions = catalog_facets(svc) if result.total == 0 else ([], [])
+    return Page(query_id, result, 0, sectors, regions)
+
+
+def run_ask(svc: Services, user: UserRef, text: str) -> Answer | None:
+    """The direct answer about one project, if the message is such a question."""
+    answer = svc.search.ask(text)
+    if answer.kind != "attribute" or not answer.projects:
+        return None
+    _log(svc, user, text, len(answer.projects))
+    return answer
+
+
+def run_page(svc: Services, query_id: int, offset: int) -> Page | None:
+    """Another page of a logged query (None if the query is unknown)."""
+    with session_scope(svc.db) as session:
+        entry = get_query(session, query_id=query_id)
+        text = entry.query if entry else None
+    if text is None:
+        return None
+    result = svc.search.search(text, k=PAGE_SIZE, offset=offset)
+    return Page(query_id, result, offset, [], [])
+
+
+def render_page(lang: str, page: Page, username: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and buttons of a results page (or the nothing-found answer)."""
+    result = page.result
+    lines: list[str] = []
+    understood = result.understanding.describe(lang)
+    if understood:
+        lines.append(t(lang, "search.understood", description=esc(script(lang, understood))))
+    if result.notice in NOTICE_ONLY and not result.hits:
+        lines.append(t(lang, f"search.notice.{result.notice}"))
+        return "\n".join(lines), None
+    if result.notice == "empty_catalog":
+        return t(lang, "start.catalog_empty"), None
+    if result.notice == "query_truncated":
+        lines.append(t(lang, "search.notice.query_truncated"))
+    query = esc(script(lang, result.query))
+    if not result.hits:
+        lines.append(t(lang, "search.none", query=query))
+        if page.sectors or page.regions:
+            lines.append(
+                t(
+                    lang,
+                    "search.suggest",
+                    sectors="、".join(esc(script(lang, s)) for s in page.sectors) or "—",
+                    regions="、".join(esc(script(lang, r)) for r in page.regions) or "—",
+                )
+            )
+        return "\n".join(lines), None
+    first = page.offset + 1
+    last = page.offset + len(result.hits)
+    lines.append(t(lang, "search.header", total=result.total, query=query, start=first, end=last))
+    for i, hit in enumerate(result.hits):
+        lines += ["", card(lang, hit.project, first + i)]
+    back = more = None
+    if page.query_id is not None:
+        if page.offset > 0:
+            back = f"m:q:{page.query_id}:{max(page.offset - PAGE_SIZE, 0)}"
+        if last < result.total:
+            more = f"m:q:{page.query_id}:{last}"
+    markup = results_keyboard(
+        lang, [h.project for h in result.hits], username, first=first, back=back, more=more
+    )
+    return "\n".join(lines), markup
+
+
+def render_answer(lang: str, answer: Answer, username: str) -> tuple[str, InlineKeyboardMarkup]:
+    """A direct answer naming the project, with its details / interested / share buttons."""
+    text = t(lang, "ask.answer", answer=esc(script(lang, answer.text)))
+    project = answer.projects[0]
+    return text, InlineKeyboardMarkup([project_buttons(lang, project, username, n=1)])
+
+
+async def answer_text(update: Update, context: Context, text: str) -> None:
+    """Answer a question about one project directly, else show the best projects."""
+    lang = await lang_of(update, context)
+    svc = services(context)
+    user = user_ref(update)
+    if context.bot.username and text.startswith(f"@{context.bot.username}"):
+        text = text[len(context.bot.username) + 1 :].strip()
+    if QUESTION.search(text):
+        answer = await blocking(run_ask, svc, user, text)
+        if answer is not None:
+            body, buttons = render_answer(lang, answer, bot_username(context))
+            await reply(update, context, body, buttons)
+            return
+    page = await blocking(run_search, svc, user, text)
+    body, markup = render_page(lang, page, bot_username(context))
+    await reply(update, context, body, markup)
+
+
+async def text_message(update: Update, context: Context) -> None:
+    """Any plain text in a private chat is a search or a question."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    await answer_text(update, context, message.text.strip())
+
+
+async def search_command(update: Update, context: Context) -> None:
+    """/search <words>."""
+    words = " ".join(context.args or []).strip()
+    if not words:
+        lang = await lang_of(update, context)
+        await reply(update, context, t(lang, "search.usage"))
+        return
+    await answer_text(update, context, words)
+
+
+async def more_results(update: Update, context: Context) -> None:
+    """Paging: m:q:<query id>:<offset> edits the results message in place."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = await lang_of(update, context)
+    try:
+        _, _, qid, offset = query.data.split(":")
+        page = await blocking(run_page, services(context), int(qid), max(int(offset), 0))
+    except ValueError:
+        page = None
+    if page is None or not page.result.hits:
+        await query.answer(t(lang, "search.expired"))
+        return
+    await query.answer()
+    body, markup = render_page(lang, page, bot_username(context))
+    await edit(update, context, body, markup)
