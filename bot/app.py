@@ -96,6 +96,24 @@ def _register(app: Application) -> None:
     app.add_handler(InlineQueryHandler(inline.inline_query))
 
     # ---- admin side (issue 5): registrations go in this block --------------------------------
+    from bot.handlers import admin, admin_add, admin_import, subscribe
+
+    app.add_handler(admin_add.add_conversation())
+    app.add_handler(CommandHandler("edit", admin.cmd_edit))
+    app.add_handler(CommandHandler("withdraw", admin.cmd_withdraw))
+    app.add_handler(CommandHandler("restore", admin.cmd_restore))
+    app.add_handler(CommandHandler("export", admin.cmd_export))
+    app.add_handler(CommandHandler("audit", admin.cmd_audit))
+    app.add_handler(CommandHandler("publish", admin.cmd_publish))
+    app.add_handler(CommandHandler("stats", admin.cmd_stats))
+    app.add_handler(CallbackQueryHandler(admin.on_audit_page, pattern=r"^adm:au:"))
+    app.add_handler(CommandHandler("import", admin_import.cmd_import))
+    app.add_handler(MessageHandler(admin_import.DOCUMENTS, admin_import.on_document))
+    app.add_handler(CallbackQueryHandler(admin_import.on_import_button, pattern=r"^adm:imp:"))
+    app.add_handler(CommandHandler("subscribe", subscribe.cmd_subscribe))
+    app.add_handler(CommandHandler("unsubscribe", subscribe.cmd_unsubscribe))
+    app.add_handler(CommandHandler("subscriptions", subscribe.cmd_subscriptions))
+    app.add_handler(CallbackQueryHandler(subscribe.on_choice, pattern=r"^sub:"))
 
     # ---- catch-all: plain text in a private chat is a search (keep last) ---------------------
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ~filters.VIA_BOT

@@ -22,26 +22,22 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
 
-from bot.i18n import t
+from bot.digest import Message, digest_for
+from bot.i18n import normalize_lang, t
 from bot.ratelimit import SendLimiter, TelegramRateLimiter, retry_after_seconds
+from bot.services import KEY, Services
 from catalog import outbox
 from catalog.db import session_scope
+from catalog.investors import get_investor
 from catalog.models import Delivery
 
 _log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-@dataclass(frozen=True)
-class Message:
-    """What to send to one subscriber."""
-
-    text: str
-    markup: InlineKeyboardMarkup | None = None
 
 
 # Builds the digest for one row (blocking; run in a thread); None = nothing left to send.
@@ -346,3 +342,49 @@ def make_sender(bot: Bot, db: Engine, render: Renderer, **kwargs: Any) -> Sender
     if isinstance(rate_limiter, TelegramRateLimiter):
         return Sender(bot, db, render, rate_limiter.limiter, via_rate_limiter=True, **kwargs)
     return Sender(bot, db, render, SendLimiter(), **kwargs)
+
+
+# --- wiring into the application (called from bot/app.py post_init / post_shutdown) ----------
+
+SENDER_KEY = "broadcast.sender"
+
+
+def _admin_lang(svc: Services) -> Callable[[int], str]:
+    def lang(user_id: int) -> str:
+        with Session(svc.db) as session:
+            investor = get_investor(session, telegram_user_id=user_id)
+        return normalize_lang(investor.language) if investor and investor.language else "zh"
+
+    return lang
+
+
+async def start_broadcast(app: Application[Any, Any, Any, Any, Any, Any]) -> Sender | None:
+    """Start the outbox sender (resuming whatever a previous process left pending)."""
+    svc = app.bot_data.get(KEY)
+    if not isinstance(svc, Services):
+        return None
+    username = app.bot.username or "tuijie_bot"
+
+    def render(row: Delivery) -> Message | None:
+        return digest_for(svc.db, row, username)
+
+    sender = make_sender(app.bot, svc.db, render, admin_lang=_admin_lang(svc))
+    svc.extras[SENDER_KEY] = sender
+    sender.start()
+    return sender
+
+
+async def stop_broadcast(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Stop the sender, letting in-flight sends finish."""
+    svc = app.bot_data.get(KEY)
+    if isinstance(svc, Services):
+        sender = svc.extras.pop(SENDER_KEY, None)
+        if isinstance(sender, Sender):
+            await sender.stop()
+
+
+def sender_of(context: Any) -> Sender | None:
+    """The running sender, if any (handlers call wake()/watch() on it)."""
+    svc = context.application.bot_data.get(KEY)
+    sender = svc.extras.get(SENDER_KEY) if isinstance(svc, Services) else None
+    return sender if isinstance(sender, Sender) else None
