@@ -151,9 +151,13 @@ async def post_shutdown(app: Application) -> None:
 
 
 async def throttle_gate(update: Update, context: Context) -> None:
-    """Per-user flood control before any handler: one polite warning, then silence."""
+    """Per-user flood control of messages: one polite warning, then silence.
+
+    Button presses are not counted (ticking options quickly is normal); inline queries come
+    one per keystroke and are cheap to answer from the index.
+    """
     user = update.effective_user
-    if user is None or update.inline_query is not None:
+    if user is None or update.message is None:
         return
     svc = context.application.bot_data.get(KEY)
     if not isinstance(svc, Services):
@@ -162,11 +166,8 @@ async def throttle_gate(update: Update, context: Context) -> None:
     if verdict is Verdict.OK:
         return
     lang = (context.user_data or {}).get("lang") or lang_from_code(user.language_code)
-    text = t(lang, "throttle.slow_down")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text if verdict is Verdict.WARN else None)
-    elif verdict is Verdict.WARN and update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, text)
+    if verdict is Verdict.WARN and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, t(lang, "throttle.slow_down"))
     raise ApplicationHandlerStop
 
 

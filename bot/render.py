@@ -197,7 +197,8 @@ def sector_label(lang: str, key: str) -> str:
     """A taxonomy sector's name in `lang` (free words are shown as written), not escaped."""
     from index.taxonomy import load_taxonomy
 
-    return script(lang, load_taxonomy().label(key, base_lang(lang)))
+    label = load_taxonomy().label(key, base_lang(lang))
+    return script(lang, label[:1].upper() + label[1:])
 
 
 def region_label(lang: str, name: str) -> str:

@@ -121,7 +121,7 @@ async def test_nothing_found_says_so_and_suggests_sectors_and_regions(
     text = shown((await bot.send(2004, query)).last("sendMessage").text)
     assert "没有与“新能源 西藏”匹配的项目" in text
     with Session(svc.db) as session:
-        industries = [p.industry for p in session.exec(select(Project)).all()]
+        industries = [p.industry or "" for p in session.exec(select(Project)).all()]
     most_common = max(set(industries), key=industries.count)
     assert most_common in text
     assert "省" in text.split("地区")[-1]
