@@ -49,7 +49,7 @@ def parse_filter(words: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _subscribe(
-    svc: Services, user: UserRef, mode: str, sectors: list[str], regions: list[str]
+    svc: Services, user: UserRef, lang: str, mode: str, sectors: list[str], regions: list[str]
 ) -> Outcome:
     assert user.chat_id is not None
     with session_scope(svc.db) as session:
@@ -60,6 +60,9 @@ def _subscribe(
             username=user.username,
             full_name=user.full_name,
         )
+        if investor.language is None:  # digests are written in the language they subscribed in
+            investor.language = lang
+            session.add(investor)
         sub = subscriptions.subscribe(
             session,
             investor_id=investor.id or 0,
@@ -113,7 +116,7 @@ async def cmd_subscribe(update: Update, context: Context) -> None:
     mode = MODE_WORDS.get(words[0].lower()) if len(words) == 1 else None
     sectors, regions = ([], []) if mode else parse_filter(words)
     outcome = await blocking(
-        _subscribe, services(context), user, mode or subscriptions.FILTER, sectors, regions
+        _subscribe, services(context), user, lang, mode or subscriptions.FILTER, sectors, regions
     )
     await reply(update, context, _confirmation(lang, outcome))
 
@@ -128,7 +131,7 @@ async def on_choice(update: Update, context: Context) -> None:
     if mode not in (subscriptions.ALL, subscriptions.PROFILE) or user.chat_id is None:
         await query.answer()
         return
-    outcome = await blocking(_subscribe, services(context), user, mode, [], [])
+    outcome = await blocking(_subscribe, services(context), user, lang, mode, [], [])
     await query.answer()
     await edit(update, context, _confirmation(lang, outcome))
 
