@@ -57,11 +57,39 @@ def plain_title(lang: str, project: ProjectPublic) -> str:
     return script(lang, project.name)
 
 
+def industry_label(lang: str, industry: str | None) -> str:
+    """A project's industry: in English the taxonomy's name for it when there is one (escaped)."""
+    if not industry:
+        return ""
+    if base_lang(lang) == "en":
+        from index.taxonomy import load_taxonomy
+
+        keys = load_taxonomy().expand(industry)
+        if keys:
+            return esc(sector_label(lang, keys[0]))
+    return shown(lang, industry)
+
+
+def shown_region(lang: str, region: str | None) -> str:
+    """A project's region; in English followed by the province's English name (escaped)."""
+    if not region:
+        return ""
+    if base_lang(lang) == "en":
+        from index.regions import province_of
+
+        province = province_of(region)
+        if province:
+            return f"{esc(region)} ({esc(region_label(lang, province))})"
+    return shown(lang, region)
+
+
 def card(lang: str, project: ProjectPublic, n: int | None = None) -> str:
     """A compact card: name, region · sector, money, cooperation · stage · batch."""
     head = f"{n}. " if n is not None else ""
     lines = [f"<b>{head}{title(lang, project)}</b>"]
-    place = " · ".join(shown(lang, v) for v in (project.region, project.industry) if v)
+    place = " · ".join(
+        v for v in (shown_region(lang, project.region), industry_label(lang, project.industry)) if v
+    )
     if place:
         lines.append(f"📍 {place}")
     amounts = []
@@ -89,8 +117,8 @@ def details(lang: str, project: ProjectPublic) -> str:
         lines.append(f"<b>{t(lang, key)}</b>: {value}")
 
     row("field.code", f"<code>{esc(project.code)}</code>")
-    row("field.region", shown(lang, project.region))
-    row("field.industry", shown(lang, project.industry))
+    row("field.region", shown_region(lang, project.region) or t(lang, "value.none"))
+    row("field.industry", industry_label(lang, project.industry) or t(lang, "value.none"))
     row("field.investment", money(lang, project.investment_cny))
     row("field.private_capital", money(lang, project.private_capital_cny))
     row("field.cooperation", value_label(lang, project.cooperation))

@@ -156,6 +156,7 @@ async def _chat(settings: Settings, user_id: int, language_code: str) -> int:
     try:
         if application.post_init is not None:
             await application.post_init(application)
+        await application.start()  # runs the JobQueue; updates are fed in below
         print(HELP, flush=True)
         while True:
             line = await _read("\nyou> ")
@@ -171,6 +172,8 @@ async def _chat(settings: Settings, user_id: int, language_code: str) -> int:
             printer.fresh = True
             await application.process_update(Update.de_json(update, application.bot))
     finally:
+        if application.running:
+            await application.stop()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
         await application.shutdown()

@@ -82,9 +82,11 @@ class BotHarness:
         await self.app.initialize()
         if self.app.post_init is not None:
             await self.app.post_init(self.app)
+        await self.app.start()  # the JobQueue runs (conversation timeouts); updates come from us
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self.app.stop()
         if self.app.post_shutdown is not None:
             await self.app.post_shutdown(self.app)
         await self.app.shutdown()

@@ -120,7 +120,7 @@ async def test_profile_is_shown_and_one_part_can_be_changed(bot: BotHarness, svc
     assert "/match" in (calls.last("editMessageText").text or "")
     # the conversation is over: plain text is a search again
     calls = await bot.send(3002, "数据中心")
-    assert "个项目" in (calls.last("sendMessage").text or "")
+    assert "“数据中心”的结果" in (calls.last("sendMessage").text or "")
 
 
 async def test_match_without_profile_explains_how_to_set_one(bot: BotHarness) -> None:

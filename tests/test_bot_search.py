@@ -53,7 +53,7 @@ async def test_search_shows_five_cards_with_buttons_and_pages_by_editing(
     sent = calls.last("sendMessage")
     text = shown(sent.text)
     assert expected.understanding.describe("en") in text
-    assert f"{expected.total} projects" in text
+    assert f"1–5 of {expected.total}" in text
     for n, hit in enumerate(expected.hits, start=1):
         assert f"{n}. {hit.project.name_en or hit.project.name}" in text
     rows = sent.keyboard
