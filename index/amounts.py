@@ -40,7 +40,7 @@ UNIT = {
 }
 NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 ZH_UNIT = r"(千万|百万|亿|万)(?:元|人民币)?"
-EN_UNIT = r"\s*(billion|bn|million|mn|m|b)\b(?:\s*(?:yuan|rmb|cny))?"
+EN_UNIT = r"\s*(billion|bn|million|mn|m|b)(?![a-z0-9])(?:\s*(?:yuan|rmb|cny))?"
 AMOUNT = rf"{NUM}\s*(?:{ZH_UNIT}|{EN_UNIT})"
 
 LE_BEFORE = (

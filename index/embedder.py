@@ -38,6 +38,8 @@ class ModelInfo:
     query_prefix: str
     passage_prefix: str
     multilingual: bool
+    dense_margin: float = 0.12  # how far the best match must stand out to count
+    dense_floor: float = 0.3  # below this cosine the best match means nothing
 
 
 def model_info(model_name: str | None) -> ModelInfo:
@@ -47,7 +49,10 @@ def model_info(model_name: str | None) -> ModelInfo:
     low = model_name.lower()
     for pattern, qp, pp, multi in KNOWN_MODELS:
         if pattern in low:
-            return ModelInfo(model_name, qp, pp, multi)
+            # e5 and bge squeeze similarities into a narrow band
+            margin = 0.04 if "e5" in low else 0.08 if "bge" in low else 0.12
+            floor = 0.8 if "e5" in low else 0.45 if "bge" in low else 0.3
+            return ModelInfo(model_name, qp, pp, multi, margin, floor)
     return ModelInfo(model_name, "", "", False)
 
 

@@ -223,7 +223,14 @@ class SearchEngine:
         if qvec is not None and state.vectors is not None:
             ids, cos = state.vectors.search(qvec, DENSE_POOL)
             slots, pos = state.ids_to_slots(ids)
-            dense = normalise_dense(slots, cos[pos], n)
+            dense = normalise_dense(
+                slots,
+                cos[pos],
+                n,
+                whole_catalog=state.vectors.count() <= DENSE_POOL,
+                margin=self.embedder.info.dense_margin,
+                floor=self.embedder.info.dense_floor,
+            )
         ranked = fuse(
             mask=mask,
             lex=lex,

@@ -40,24 +40,24 @@ COOP_PATTERNS: list[tuple[tuple[str, ...], str]] = [
     (
         ("合同能源管理",),
         r"合同能源管理|能源托管|节能效益分享|shared savings|energy performance contract"
-        r"(?:ing)?|energy management contract|\bemc\b",
+        r"(?:ing)?|energy management contract|(?<![a-z0-9])emc(?![a-z0-9])",
     ),
-    (("PPP",), r"\bppp\b|ppp|政府和社会资本合作|public[- ]private partnership"),
+    (("PPP",), r"ppp|政府和社会资本合作|public[- ]private partnership"),
     (
         ("特许经营", "BOT", "TOT", "BOO", "ROT", "BOOT"),
         r"特许经营|特许|经营权|concession|franchise",
     ),
-    (("BOT",), r"\bbot\b|build[- ]operate[- ]transfer"),
-    (("TOT",), r"\btot\b|transfer[- ]operate[- ]transfer"),
-    (("BOO",), r"\bboo\b|build[- ]own[- ]operate"),
+    (("BOT",), r"(?<![a-z0-9])bot(?![a-z0-9])|build[- ]operate[- ]transfer"),
+    (("TOT",), r"(?<![a-z0-9])tot(?![a-z0-9])|transfer[- ]operate[- ]transfer"),
+    (("BOO",), r"(?<![a-z0-9])boo(?![a-z0-9])|build[- ]own[- ]operate"),
     (
         ("独资",),
         r"独资|全资|sole proprietorship|wholly[- ]owned|sole (?:owner|investor)|"
         r"100% (?:owned|ownership)",
     ),
-    (("合资",), r"合资|joint[- ]venture|\bjv\b"),
+    (("合资",), r"合资|joint[- ]venture|(?<![a-z0-9])jv(?![a-z0-9])"),
     (("股权合作", "合资"), r"股权合作|股权投资|参股|入股|equity"),
-    (("租赁",), r"融资租赁|租赁经营|\blease\b|leasing"),
+    (("租赁",), r"融资租赁|租赁经营|(?<![a-z0-9])lease(?![a-z0-9])|leasing"),
 ]
 NEAR = re.compile(r"(附近|周边|周围|一带|邻近|旁边|near|close to|around|next to|nearby)")
 LATEST_BATCH = re.compile(

@@ -87,15 +87,27 @@ def fuse(
     return Ranked(cand[order], total[order].astype(np.float32))
 
 
-def normalise_dense(slots: np.ndarray, cos: np.ndarray, n: int) -> np.ndarray:
-    """Vector scores mapped to 0..1 between the pool's weakest and strongest match."""
-    out = np.zeros(n, dtype=np.float32)
+def normalise_dense(
+    slots: np.ndarray,
+    cos: np.ndarray,
+    n: int,
+    *,
+    whole_catalog: bool,
+    margin: float,
+    floor: float,
+) -> np.ndarray | None:
+    """Vector scores mapped to 0..1 above a reference level; None when nothing stands out.
+
+    The reference is the pool's median when the pool is the whole catalog, else the weakest
+    score in the pool. A best match less than `margin` above it means the model does not
+    recognise the query (gibberish, off-topic): the leg then stays silent.
+    """
     if not len(slots):
-        return out
-    hi, lo = float(cos.max()), float(cos.min())
-    span = hi - lo
-    if span <= 1e-6:
-        out[slots] = 1.0 if hi > 0 else 0.0
-        return out
-    out[slots] = np.clip((cos - lo) / span, 0.0, 1.0)
+        return None
+    hi = float(cos.max())
+    ref = float(np.median(cos)) if whole_catalog else float(cos.min())
+    if hi < floor or hi - ref < margin:
+        return None
+    out = np.zeros(n, dtype=np.float32)
+    out[slots] = np.clip((cos - ref) / (hi - ref), 0.0, 1.0)
     return out
