@@ -249,7 +249,7 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
     asked = any(re.search(p, norm) for _, p in FIELD_INTENTS) or any(
         re.search(p, norm) for p, _ in SENTENCE_INTENTS
     )
-    text = _list_text(result.hits, result.total, lang)
+    listing = _list_text(result.hits, result.total, lang)
     if asked:
-        text = ("您问的是哪个项目？" if lang == "zh" else "Which project do you mean? ") + text
-    return Answer(question, "list", text, [h.project for h in result.hits], lang=lang)
+        listing = ("您问的是哪个项目？" if lang == "zh" else "Which project do you mean? ") + listing
+    return Answer(question, "list", listing, [h.project for h in result.hits], lang=lang)

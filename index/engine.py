@@ -210,7 +210,7 @@ class SearchEngine:
     ) -> tuple[np.ndarray, np.ndarray]:
         alive = state.alive()
         mask = state.facets.mask(pq, alive)
-        weights = query_weights(pq)
+        weights, lex_share = query_weights(pq)
         known = {t: w for t, w in weights.items() if state.lexical.df_of(t) > 0}
         if pq.filter_only or (
             not known and not pq.sector_hits and qvec is None and pq.understanding.has_filters
@@ -237,7 +237,8 @@ class SearchEngine:
             sector=sector,
             dense=dense,
             w_dense=w_dense,
-            has_sectors=bool(pq.sector_hits),
+            has_sectors=bool(pq.focus),
+            lex_share=lex_share,
         )
         return ranked.slots, ranked.scores
 

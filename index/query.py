@@ -80,7 +80,7 @@ GENERIC = frozenset(
     expected contact phone email who responsible""".split()  # noqa: SIM905
 )
 FUNCTION_CHARS = frozenset(
-    "的有哪什么吗呢了是在那个这些之类和或者相关方面下给跟里啊呀吧谁怎想找可以项目推介要少"
+    "的有哪什么吗呢了是在那个这些之类和或者相关方面下给跟里啊呀吧谁怎想找可以项目推介要少投点"
 )
 FIELD_WORDS = re.compile(
     r"民间资本|社会资本|民营资本|民资|民间投资|总投资额?|投资总额|投资额|投资规模|需求|资金需求|"
@@ -97,6 +97,8 @@ class ParsedQuery:
     places: list[Place] = field(default_factory=list)
     place_strings: list[str] = field(default_factory=list)  # fallback: raw region substrings
     sector_hits: list[TermHit] = field(default_factory=list)
+    sector_terms: list[str] = field(default_factory=list)  # the taxonomy terms the query used
+    focus: dict[str, float] = field(default_factory=dict)  # sector key -> weight (most specific)
     content: str = ""  # the query text with filter phrases removed
     tokens: list[str] = field(default_factory=list)
     soft_terms: list[str] = field(default_factory=list)  # place names used softly ("near X")
@@ -227,24 +229,25 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
     taken = [(h.start, h.end) for h in hits]
     hits += tax.find_fuzzy(rest, taken)
     pq.sector_hits = hits
-    sectors: list[str] = []
-    for h in hits:
-        sectors.extend(k for k in h.sectors if k not in sectors)
-    content = rest
+    pq.sector_terms = list(dict.fromkeys(h.term for h in hits if not h.fuzzy))
+    pq.focus = _focus_sectors(hits)
+    sectors = list(pq.focus)
+    content, residual = rest, rest
     for h in sorted(hits, key=lambda h: -h.start):
+        residual = _blank(residual, h.start, h.end)
         if h.fuzzy:  # the typo itself would only add noise to the lexical leg
-            content = content[: h.start] + " " * (h.end - h.start) + content[h.end :]
-    content = FIELD_WORDS.sub(" ", content)
-    pq.content = re.sub(r"\s+", " ", content).strip()
+            content = _blank(content, h.start, h.end)
+    pq.content = re.sub(r"\s+", " ", FIELD_WORDS.sub(" ", content)).strip()
+    residual = re.sub(r"\s+", " ", FIELD_WORDS.sub(" ", residual)).strip()
     pq.tokens = [
         t
-        for t in tokenize(pq.content)
+        for t in tokenize(residual)
         if t not in STOPWORDS and t not in GENERIC and not _generic(t.lstrip("~"), t[0] == "~")
     ]
     inv = [a for a in amounts if a.field == "investment"]
     priv = [a for a in amounts if a.field == "private_capital"]
     pq.understanding = Understanding(
-        terms=[t for t in pq.tokens if not t.startswith("~")],
+        terms=[t for t in pq.tokens if not t.startswith("~")] + pq.sector_terms,
         sectors=sectors,
         region=pq.places[0].canonical if pq.places else None,
         investment_min=max((a.low for a in inv if a.low is not None), default=None),
@@ -258,6 +261,25 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
         sector_names=[tax.label(k, pq.lang) for k in sectors],
     )
     return pq
+
+
+def _focus_sectors(hits: list[TermHit]) -> dict[str, float]:
+    """Sector keys the query names, dropping any that is broader than another one named.
+
+    "农作物良种繁育": 农作物 (agriculture) is broader than 良种繁育 (seeds), so seeds decide.
+    A sector reached only through a homophone typo weighs a little less.
+    """
+    tax = load_taxonomy()
+    weights: dict[str, float] = {}
+    for h in hits:
+        for k in h.sectors:
+            w = 0.9 if h.fuzzy else 1.0
+            weights[k] = max(weights.get(k, 0.0), w)
+    return {
+        k: w
+        for k, w in weights.items()
+        if not any(o != k and k in tax.ancestors(o) for o in weights)
+    }
 
 
 def _generic(token: str, bigram: bool) -> bool:

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.query import ParsedQuery
-from index.text import cjk_fraction
+from index.text import cjk_fraction, tokenize
 
 W_LEX = 1.0
 W_SECTOR = 1.0
 W_DENSE = 0.8
 BIGRAM_WEIGHT = 0.5
-FUZZY_SECTOR_WEIGHT = 0.9
+SECTOR_TERM_WEIGHT = 0.5
+LEX_FLOOR = 0.2  # lexical leg weight when the query is nothing but sector vocabulary
 DENSE_POOL = 300
 KEEP_RELATIVE = 0.2  # results below this share of the best score are dropped
 
@@ -32,28 +33,40 @@ def dense_weight(query: str, multilingual: bool) -> float:
     return max(0.0, 1.0 - cjk_fraction(query)) ** 2
 
 
-def query_weights(pq: ParsedQuery) -> dict[str, float]:
-    """BM25 query terms: words count fully, character bigrams half, 'near X' places half."""
+def query_weights(pq: ParsedQuery) -> tuple[dict[str, float], float]:
+    """BM25 query terms and the share of them that is not taxonomy vocabulary.
+
+    Words count fully and character bigrams half; the sector terms the query used and
+    'near X' places count half (the sector leg already stands for them).
+    """
     weights: dict[str, float] = {}
+
+    def put(token: str, w: float) -> None:
+        if token.startswith("~"):
+            w *= BIGRAM_WEIGHT
+        weights[token] = max(weights.get(token, 0.0), w)
+
     for t in pq.tokens:
-        w = BIGRAM_WEIGHT if t.startswith("~") else 1.0
-        weights[t] = max(weights.get(t, 0.0), w)
+        put(t, 1.0)
+    own = sum(weights.values())
+    for term in pq.sector_terms:
+        for t in tokenize(term):
+            put(t, SECTOR_TERM_WEIGHT)
     for place in pq.soft_terms:
-        weights[place] = max(weights.get(place, 0.0), BIGRAM_WEIGHT)
-    return weights
+        put(place, SECTOR_TERM_WEIGHT)
+    total = sum(weights.values())
+    return weights, (own / total if total else 0.0)
 
 
 def sector_scores(
     pq: ParsedQuery, n: int, postings: Callable[[str], tuple[np.ndarray, np.ndarray]]
 ) -> np.ndarray:
-    """Per slot: the strongest tie to any sector the query names."""
+    """Per slot: the strongest tie to any (most specific) sector the query names."""
     out = np.zeros(n, dtype=np.float32)
-    for hit in pq.sector_hits:
-        factor = FUZZY_SECTOR_WEIGHT if hit.fuzzy else 1.0
-        for key in hit.sectors:
-            slots, strength = postings(key)
-            if len(slots):
-                np.maximum.at(out, slots, strength * factor)
+    for key, factor in pq.focus.items():
+        slots, strength = postings(key)
+        if len(slots):
+            np.maximum.at(out, slots, strength * factor)
     return out
 
 
@@ -65,6 +78,7 @@ def fuse(
     dense: np.ndarray | None,
     w_dense: float,
     has_sectors: bool,
+    lex_share: float = 1.0,
 ) -> Ranked:
     """Score-normalised fusion over the slots that pass the filters."""
     cand = np.flatnonzero(mask)
@@ -73,7 +87,8 @@ def fuse(
     lx = lex[cand]
     top = float(lx.max()) if len(lx) else 0.0
     lex_n = lx / top if top > 0 else np.zeros_like(lx)
-    total = W_LEX * lex_n
+    w_lex = W_LEX * (LEX_FLOOR + (1.0 - LEX_FLOOR) * lex_share) if has_sectors else W_LEX
+    total = w_lex * lex_n
     if has_sectors:
         total = total + W_SECTOR * sector[cand]
     if dense is not None and w_dense > 0:

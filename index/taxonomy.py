@@ -17,7 +17,7 @@ DATA = Path(__file__).with_name("data") / "taxonomy.json"
 FIELD_STRENGTH = {
     "industry": 1.0,
     "name": 1.0,
-    "tags": 0.8,
+    "tags": 0.7,
     "name_en": 0.8,
     "summary": 0.35,
     "summary_en": 0.3,
@@ -172,7 +172,7 @@ class Taxonomy:
 
     def sector_of(self, project: ProjectLike) -> list[str]:
         """The sectors a project belongs to (from its industry, name, tags; broader included)."""
-        return [k for k, v in self.strengths(project).items() if v >= 0.8]
+        return [k for k, v in self.strengths(project).items() if v >= 0.7]
 
     def all_terms(self) -> list[str]:
         """Every term (to teach the tokenizer compound words)."""
