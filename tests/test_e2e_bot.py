@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -72,10 +73,9 @@ async def server() -> AsyncIterator[FakeBotAPI]:
 
 def demo_projects() -> list[ProjectPublic]:
     rows = [json.loads(line) for line in DEMO_CATALOG.read_text(encoding="utf-8").splitlines()]
+    now = datetime.now(UTC)
     return [
-        ProjectPublic(
-            **row, id=n, created_at="2024-01-01T00:00:00", updated_at="2024-01-01T00:00:00"
-        )
+        ProjectPublic(**row, id=n, created_at=now, updated_at=now)
         for n, row in enumerate(rows, start=1)
         if row.get("status", "published") == "published"
     ]
@@ -188,7 +188,7 @@ async def test_run_without_token_explains_how_to_get_one(tmp_path: Path) -> None
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode != 0
     text = err.decode()
     assert "@BotFather" in text and "TELEGRAM_BOT_TOKEN" in text and ".env" in text
