@@ -9,8 +9,8 @@ import json
 import os
 import signal
 import sys
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
