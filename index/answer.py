@@ -251,5 +251,7 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
     )
     listing = _list_text(result.hits, result.total, lang)
     if asked:
-        listing = ("您问的是哪个项目？" if lang == "zh" else "Which project do you mean? ") + listing
+        listing = (
+            "您问的是哪个项目？" if lang == "zh" else "Which project do you mean? "
+        ) + listing
     return Answer(question, "list", listing, [h.project for h in result.hits], lang=lang)

@@ -174,13 +174,13 @@ def iter_projects(
             yield to_public(row)
 
 
-def current_hashes(db: Engine) -> dict[int, str]:
-    """id -> content hash of every published project, read without building models."""
+def current_hashes(db: Engine) -> dict[int, tuple[str, str]]:
+    """id -> (code, content hash) of every published project, read without building models."""
     cols = [getattr(Project, f) for f in ("id", *INDEXED_FIELDS)]
-    out: dict[int, str] = {}
+    out: dict[int, tuple[str, str]] = {}
     with db.connect() as conn:
         result = conn.execute(select(*cols).where(Project.status == PUBLISHED))  # type: ignore[arg-type]
         for row in result.mappings():
             values = dict(row)
-            out[int(values["id"])] = content_hash(values)
+            out[int(values["id"])] = (str(values["code"]), content_hash(values))
     return out

@@ -109,13 +109,20 @@ class SearchEngine:
         """Compare every project with the index and repair the difference incrementally."""
         with self._lock:
             state = self._require()
-            db_hashes = current_hashes(self.db)
-            have = state.hashes()
-            removed = [pid for pid in have if pid not in db_hashes]
-            changed = [pid for pid, h in db_hashes.items() if have.get(pid) != h]
-            added = sum(1 for pid in changed if pid not in have)
+            db_rows = current_hashes(self.db)
+            have = state.records
+            # an id now holding another code (a deleted row's id reused) is a removal + an add
+            removed = [
+                pid
+                for pid, rec in have.items()
+                if pid not in db_rows or db_rows[pid][0] != rec.code
+            ]
             for pid in removed:
                 state.remove(pid)
+            changed = [
+                pid for pid, (_, h) in db_rows.items() if pid not in have or have[pid].hash != h
+            ]
+            added = sum(1 for pid in changed if pid not in have)
             self._index_projects(list(iter_projects(self.db, ids=changed)) if changed else [])
             report = SyncReport(added=added, updated=len(changed) - added, removed=len(removed))
             if changed or removed or not storage.exists(self.index_dir):
