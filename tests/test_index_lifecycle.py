@@ -138,7 +138,7 @@ def test_a_crash_while_saving_leaves_the_old_index(small: tuple, monkeypatch: An
 
 
 def test_another_model_means_a_rebuild(small: tuple) -> None:
-    db, engine, tmp = small
+    db, _engine, tmp = small
     gen = index_storage.current_dir(tmp / "index")
     assert gen is not None
     meta = json.loads((gen / "meta.json").read_text())
@@ -147,11 +147,12 @@ def test_another_model_means_a_rebuild(small: tuple) -> None:
     again = SearchEngine(db, tmp / "index")
     report = again.open()
     assert report.rebuilt and report.added == 12
-    assert index_storage.read_meta(tmp / "index")["model"] == again.embedder.info.name
+    saved = index_storage.read_meta(tmp / "index")
+    assert saved is not None and saved["model"] == again.embedder.info.name
 
 
 def test_damaged_files_are_rebuilt_not_fatal(small: tuple) -> None:
-    db, engine, tmp = small
+    db, _engine, tmp = small
     gen = index_storage.current_dir(tmp / "index")
     assert gen is not None
     (gen / "docs.json").write_text("{not json")
@@ -161,7 +162,7 @@ def test_damaged_files_are_rebuilt_not_fatal(small: tuple) -> None:
 
 
 def test_reindex_rebuilds_from_scratch(small: tuple) -> None:
-    db, engine, tmp = small
+    _db, engine, tmp = small
     engine.reindex()
     assert engine.count() == 12
     assert index_storage.exists(tmp / "index")
@@ -178,7 +179,7 @@ def test_searches_while_refreshing_from_another_thread(small: tuple) -> None:
             for _ in range(30):
                 for hit in engine.search("康养 风电 光伏", k=20).hits:
                     assert hit.project.status == "published"
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=searcher) for _ in range(3)]

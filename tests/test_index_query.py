@@ -146,7 +146,12 @@ def test_batch_without_year_and_latest_batch() -> None:
 
 
 def test_filter_only_queries_have_no_content() -> None:
-    for q in ("河南有哪些项目", "可以独资的项目", "四川省的推介项目", "Which projects are in Hubei?"):
+    for q in (
+        "河南有哪些项目",
+        "可以独资的项目",
+        "四川省的推介项目",
+        "Which projects are in Hubei?",
+    ):
         assert parse_query(q).filter_only, q
     assert not parse_query("河南的医院项目").filter_only
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from index_support import codes, dev_dir, dev_engine, dev_records, load, new_db
 
 from index import SearchEngine
 from index.evaluation import evaluate, load_queries
 from index.regions import gazetteer
-from index_support import codes, dev_dir, dev_engine, dev_records, load, new_db
 
 RECORDS = {r["code"]: r for r in dev_records()}
 
@@ -71,7 +71,9 @@ def test_cooperation_stage_and_batch_filters(engine: SearchEngine) -> None:
     )
     got = _all(engine, "2024年第三批推介里的项目")
     assert sorted(got) == sorted(c for c, r in RECORDS.items() if r["batch"] == "2024-3")
-    latest = max({r["batch"] for r in RECORDS.values()}, key=lambda b: tuple(map(int, b.split("-"))))
+    latest = max(
+        {r["batch"] for r in RECORDS.values()}, key=lambda b: tuple(map(int, b.split("-")))
+    )
     assert sorted(_all(engine, "最新一批的项目")) == sorted(
         c for c, r in RECORDS.items() if r["batch"] == latest
     )
@@ -99,8 +101,12 @@ def test_understanding_is_reported(engine: SearchEngine) -> None:
 
 @pytest.mark.parametrize(
     ("query", "notice"),
-    [("", "empty_query"), ("   \t ", "empty_query"), ("😀🎉🚀", "unusable_query"),
-     ("\x00\x01\x02", "empty_query")],
+    [
+        ("", "empty_query"),
+        ("   \t ", "empty_query"),
+        ("😀🎉🚀", "unusable_query"),
+        ("\x00\x01\x02", "empty_query"),
+    ],
 )
 def test_unusable_queries_get_a_notice(engine: SearchEngine, query: str, notice: str) -> None:
     result = engine.search(query)

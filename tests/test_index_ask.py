@@ -1,0 +1,71 @@
+"""ask(): one project's attribute from its record, or a list of matches."""
+
+from __future__ import annotations
+
+import pytest
+from index_support import dev_engine
+
+from index import SearchEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> SearchEngine:
+    return dev_engine()
+
+
+def test_private_capital_is_answered_with_the_figure(engine: SearchEngine) -> None:
+    a = engine.ask("贵州那个数据中心需要多少民间资本?")
+    assert a.kind == "attribute" and a.field == "private_capital_cny"
+    assert [p.code for p in a.projects] == ["DEV-001"]
+    assert a.value == "12亿元" and "12亿元" in a.text and "贵安新区绿色数据中心" in a.text
+
+
+def test_english_question_gets_an_english_figure(engine: SearchEngine) -> None:
+    a = engine.ask("How much private capital does the Yibin expressway need?")
+    assert a.lang == "en" and a.field == "private_capital_cny"
+    assert a.value == "4.4 billion yuan" and "Yibin" in a.text
+
+
+def test_total_investment_contact_owner_stage(engine: SearchEngine) -> None:
+    a = engine.ask("叉车厂要投多少钱啊")
+    assert (a.field, a.value, a.projects[0].code) == ("investment_cny", "8亿元", "DEV-030")
+    a = engine.ask("舟山油库项目的联系电话是多少")
+    assert a.field == "contact" and a.projects[0].code == "DEV-014"
+    assert a.value and a.value == a.projects[0].contact and a.value in a.text
+    a = engine.ask("武安钢铁低碳改造项目是谁在负责")
+    assert a.field == "owner" and a.value == a.projects[0].owner
+    a = engine.ask("湘潭電機項目現在進展到哪一步了?")
+    assert (a.field, a.value, a.projects[0].code) == ("stage", "部分投产", "DEV-031")
+    a = engine.ask("榆林那个煤制烯烃项目的合作方式")
+    assert (a.field, a.value) == ("cooperation", "合资")
+
+
+def test_summary_sentence_answers(engine: SearchEngine) -> None:
+    a = engine.ask("宜宾高速公路的特许经营期多长?")
+    assert a.kind == "attribute" and a.field == "summary" and a.projects[0].code == "DEV-034"
+    assert a.value and "特许经营" in a.value and a.value in a.projects[0].summary
+    a = engine.ask("What is the expected IRR of the Dingbian solar project?")
+    assert a.projects[0].code == "DEV-006" and a.value and "IRR" in a.value
+    a = engine.ask("河南 hospital 项目有多少床位")
+    assert a.projects[0].code == "DEV-023" and a.value and "床位" in a.value
+
+
+def test_question_without_a_clear_project_lists_matches(engine: SearchEngine) -> None:
+    a = engine.ask("how long is the concession?")
+    assert a.kind == "list" and len(a.projects) > 1
+    assert all(p.cooperation in ("特许经营", "BOT") for p in a.projects)
+    assert a.text.startswith("Which project")
+    a = engine.ask("有哪些光伏项目")
+    assert a.kind == "list" and {p.code for p in a.projects} >= {"DEV-006", "DEV-007"}
+    assert "1. " in a.text
+
+
+def test_a_project_not_in_the_catalog_is_not_confused_with_another(engine: SearchEngine) -> None:
+    a = engine.ask("贝尔油库扩建项目需要多少民间资本?")
+    assert a.kind != "attribute"
+
+
+def test_nothing_to_answer(engine: SearchEngine) -> None:
+    for q in ("", "   ", "🙂🙂", "zzqx qqzv"):
+        a = engine.ask(q)
+        assert a.kind == "none" and a.projects == [] and a.text
