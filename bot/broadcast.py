@@ -46,11 +46,11 @@ Renderer = Callable[[Delivery], Message | None]
 
 @dataclass
 class SenderConfig:
-    workers: int = 8
+    workers: int = 12
     max_attempts: int = 5
     backoff_base: float = 1.0
     backoff_max: float = 60.0
-    progress_every: float = 3.0
+    progress_every: float = 5.0
     poll_every: float = 5.0
     stop_timeout: float = 10.0
 

@@ -1,8 +1,10 @@
 """Outbound rate limiting that can be proven: every message the bot sends passes one limiter.
 
-`SendLimiter` grants send slots: at most `max_per_window` in any `window` seconds, spaced at
-least 1/`rate` apart, nothing while paused by flood control (429), and for bulk sends
-(broadcast digests) at least `chat_interval` seconds between messages to one chat. Replies to
+`SendLimiter` grants send slots: at most `max_per_window` in any `window` seconds (the hard
+bound), spaced 1/`rate` apart on an ideal timeline (a grant that woke a little late does not
+push the following ones back, so the sustained rate holds on a busy event loop), nothing while
+paused by flood control (429), and for bulk sends (broadcast digests) at least
+`chat_interval` seconds between messages to one chat. Replies to
 users ("urgent") go before waiting bulk sends. `TelegramRateLimiter` plugs it into
 python-telegram-bot (ApplicationBuilder.rate_limiter), so handlers' replies and the broadcast
 share one budget.
@@ -26,7 +28,7 @@ from telegram.ext import BaseRateLimiter
 _log = logging.getLogger(__name__)
 
 # Telegram's documented limits are 30 messages/s overall and about 1/s per chat; we keep a margin.
-MAX_PER_SECOND = 25
+MAX_PER_SECOND = 24  # at the client; network jitter can add one at the server
 RATE = 24.0
 CHAT_INTERVAL = 1.0
 # Bot API methods that put or change a message in a chat: these count against the budget.
@@ -68,7 +70,8 @@ class SendLimiter:
         self._clock = clock
         self._sleep = sleep
         self._grants: deque[float] = deque()
-        self._last = -math.inf
+        self._next = -math.inf  # the theoretical time of the next slot (GCRA)
+        self.tolerance = self.interval / 2  # event-loop lateness forgiven, so it does not add up
         self._paused_until = -math.inf
         self._chat_next: dict[int, float] = {}
         self._urgent_waiting = 0
@@ -92,7 +95,7 @@ class SendLimiter:
         """How long to wait before a slot may be granted at `now`."""
         while self._grants and self._grants[0] <= now - self.window:
             self._grants.popleft()
-        delay = max(self._last + self.interval - now, self._paused_until - now)
+        delay = max(self._next - now, self._paused_until - now)
         if len(self._grants) >= self.max_per_window:
             delay = max(delay, self._grants[0] + self.window - now)
         return delay
@@ -147,7 +150,7 @@ class SendLimiter:
             if self._chat_wait(wait_chat, now) > 0:
                 return None
             self._grants.append(now)
-            self._last = now
+            self._next = max(self._next, now - self.tolerance) + self.interval
             self._note_chat(note_chat, now)
             self.granted += 1
             return now

@@ -53,9 +53,9 @@ async def test_limiter_keeps_global_and_per_chat_limits_with_replies_first() -> 
     await asyncio.gather(*bulk)
 
     times = [g[0] for g in grants]
-    assert max_in_window(times) <= 25
+    assert max_in_window(times) <= 24  # the client keeps one below Telegram-side 25
     gaps = [b - a for a, b in zip(sorted(times), sorted(times)[1:], strict=False)]
-    assert min(gaps) >= 1 / 24 - 1e-6
+    assert min(gaps) >= 1 / 48 - 1e-6  # spaced, with half a slot forgiven for lateness
     per_chat: dict[int | None, list[float]] = defaultdict(list)
     for at, kind, chat in grants:
         if kind == "bulk":
