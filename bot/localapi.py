@@ -115,6 +115,7 @@ class Call:
     params: dict[str, Any]
     result: Any = None
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when the call arrived
 
     @property
     def text(self) -> str | None:

@@ -25,15 +25,15 @@ from bot.services import Services, services
 from catalog.db import session_scope
 from catalog.investors import get_or_create_investor, get_query, log_query
 from catalog.models import PUBLISHED, Project
+from index.answer import FIELD_INTENTS, SENTENCE_INTENTS
 from index.regions import province_of
 from index.results import Answer, SearchResult
 from index.text import normalize
 
-# A message that asks something about a project rather than naming what to look for.
-QUESTION = re.compile(
-    r"[?？]|多少|几个|哪|什么|谁|吗|怎么|如何|是否|联系|电话|"
-    r"\b(how much|how many|what|who|which|when|where|contact|phone)\b",
-    re.IGNORECASE,
+# Only a message that asks for a project's attribute (amount, contact, stage...) goes to
+# SearchEngine.ask first; anything else is searched directly (one engine pass, not two).
+ATTRIBUTE = re.compile(
+    "|".join([p for _, p in FIELD_INTENTS] + [p for p, _ in SENTENCE_INTENTS]), re.IGNORECASE
 )
 SUGGESTIONS = 6
 NOTICE_ONLY = {"empty_query", "unusable_query"}  # notices that replace the results
@@ -169,7 +169,7 @@ async def answer_text(update: Update, context: Context, text: str) -> None:
     user = user_ref(update)
     if context.bot.username and text.startswith(f"@{context.bot.username}"):
         text = text[len(context.bot.username) + 1 :].strip()
-    if QUESTION.search(text):
+    if ATTRIBUTE.search(normalize(text)):
         answer = await blocking(run_ask, svc, user, text)
         if answer is not None:
             body, buttons = render_answer(lang, answer, bot_username(context))
