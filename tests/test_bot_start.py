@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from botharness import BotHarness
+from botharness import BotHarness, HandlerFailed
 from botsetup import bare_services
 
 from bot.app import MENU_COMMANDS
@@ -48,3 +48,16 @@ async def test_help_lists_the_commands_and_the_inline_usage(bot: BotHarness) -> 
     for command in ("/profile", "/match", "/interests", "/lang", "/forget", "/search"):
         assert command in text
     assert "@tuijie_test_bot" in text
+
+
+async def test_a_failing_handler_is_logged_and_the_user_gets_a_polite_message(
+    bot: BotHarness,
+) -> None:
+    # bare services have no search engine: a search fails inside the handler
+    bot.user(14, language_code="en")
+    with pytest.raises(HandlerFailed):
+        await bot.send(14, "光伏")
+    apology = [c for c in bot.api.calls if c.method == "sendMessage" and c.chat_id == 14]
+    assert [c.text for c in apology] == [
+        "Sorry, something went wrong on my side. Please try again in a moment."
+    ]
