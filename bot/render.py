@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.apirules import MAX_TEXT, utf16_len
 from bot.i18n import base_lang, has_key, script, t
 from bot.links import share_url
-from bot.localapi import MAX_TEXT, utf16_len
 from catalog.models import ProjectPublic
 from index.match import Profile, Reason
 from index.money import format_cny
