@@ -29,7 +29,9 @@ def _add_import_export(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     p.add_argument("file", help="path of a .jsonl, .json or .csv file in the exchange format")
     p.add_argument(
-        "--dry-run", action="store_true", help="validate and report what would change; apply nothing"
+        "--dry-run",
+        action="store_true",
+        help="validate and report what would change; apply nothing",
     )
     p.set_defaults(handler=cli_catalog.cmd_import)
 
@@ -121,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not args.verbose:
+        # Schema upgrades and model loading are routine; say them only when asked.
+        for name in ("alembic", "sentence_transformers", "jieba"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     try:
         settings = Settings()
         handler: Handler = args.handler
