@@ -141,12 +141,15 @@ def dense_text(project: ProjectPublic, multilingual: bool) -> str:
             tags,
             (project.summary or "")[:DENSE_SUMMARY_CHARS],
         ]
+    elif project.name_en or project.summary_en:
+        # an English-only model reads Chinese as noise: give it the English fields only
+        parts = [project.name_en or "", (project.summary_en or "")[:DENSE_SUMMARY_CHARS]]
     else:
         parts = [
-            project.name_en or project.name,
+            project.name,
             project.industry or "",
             tags,
-            (project.summary_en or project.summary or "")[:DENSE_SUMMARY_CHARS],
+            (project.summary or "")[:DENSE_SUMMARY_CHARS],
         ]
     return ". ".join(p for p in parts if p)
 

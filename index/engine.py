@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -180,8 +181,11 @@ class SearchEngine:
         offset = max(0, int(offset))
         with self._lock:
             state = self._require()
-            latest = state.facets.latest_batch(state.alive()) if state.count() else None
-        pq = parse_query(cleaned, latest_batch=latest)
+        pq = parse_query(cleaned)
+        if pq.latest_batch and state.count():
+            with self._lock:
+                latest = state.facets.latest_batch(state.alive())
+            pq.understanding = replace(pq.understanding, batch=latest)
         notice = "query_truncated" if pq.truncated else None
         if state.count() == 0:
             return SearchResult(raw, pq.understanding, [], 0, "empty_catalog")
@@ -256,17 +260,14 @@ class SearchEngine:
         slots = np.flatnonzero(mask)
         if not len(slots):
             return slots, np.zeros(0, dtype=np.float32)
-        recs = [state.records[state.id_of_slot[s]] for s in slots.tolist()]
-        order = sorted(
-            range(len(recs)),
-            key=lambda i: (
-                _batch_key(recs[i].batch),
-                recs[i].published_on or "",
-                recs[i].investment or 0.0,
-                -recs[i].id,
-            ),
-            reverse=True,
-        )
+        facets = state.facets
+        values = facets.interners["batch"].values
+        rank_of = np.zeros(len(values) + 1, dtype=np.int64)  # index -1 (no batch) ranks lowest
+        for r, i in enumerate(sorted(range(len(values)), key=lambda i: _batch_key(values[i]))):
+            rank_of[i] = r + 1
+        batch_rank = rank_of[facets.cols["batch"][slots]]
+        invest = np.nan_to_num(facets.inv[slots], nan=0.0)
+        order = np.lexsort((slots, -invest, -batch_rank))
         return slots[order], np.ones(len(order), dtype=np.float32)
 
     def _require(self) -> IndexState:

@@ -12,6 +12,7 @@ from typing import Protocol
 from index.text import CJK_RE, is_known_word, normalize
 
 DATA = Path(__file__).with_name("data") / "taxonomy.json"
+LATIN_WORD = re.compile(r"[a-z0-9](?:[a-z0-9+&.\-]*[a-z0-9+])?")
 
 # How strongly a term found in each field ties a project to a sector.
 FIELD_STRENGTH = {
@@ -61,15 +62,19 @@ class Taxonomy:
         for s in sectors:
             for term in dict.fromkeys([s.zh.lower(), *(normalize(t) for t in s.terms)]):
                 self.term_sectors.setdefault(term, []).append(s.key)
-        parts = []
-        for term in sorted(self.term_sectors, key=len, reverse=True):
-            pat = re.escape(term)
+        # Chinese terms: a dictionary scan (longest first at each position); Latin: one regex
+        self._lengths_by_first: dict[str, list[int]] = {}
+        for term in self.term_sectors:
+            if not (term[0].isascii() and term[0].isalnum()):
+                lengths = self._lengths_by_first.setdefault(term[0], [])
+                if len(term) not in lengths:
+                    lengths.append(len(term))
+                    lengths.sort(reverse=True)
+        self._phrases: dict[str, str] = {}  # Latin terms by their words joined with spaces
+        for term in self.term_sectors:
             if term[0].isascii() and term[0].isalnum():
-                pat = r"(?<![a-z0-9])" + pat
-            if term[-1].isascii() and term[-1].isalnum():
-                pat += r"(?:s|es)?(?![a-z0-9])"
-            parts.append(pat)
-        self._regex = re.compile("|".join(parts))
+                self._phrases[" ".join(LATIN_WORD.findall(term))] = term
+        self._max_words = max((p.count(" ") + 1 for p in self._phrases), default=1)
         self._ancestors: dict[str, frozenset[str]] = {}
         self._pinyin_index: dict[tuple[str, ...], str] | None = None
 
@@ -93,15 +98,45 @@ class Taxonomy:
 
     def find(self, text: str) -> list[TermHit]:
         """Terms of any sector in normalised text, leftmost-longest, without overlaps."""
-        hits = []
-        for m in self._regex.finditer(text):
-            term = m.group(0)
-            keys = self.term_sectors.get(term) or self.term_sectors.get(term.rstrip("s")) or []
-            if not keys and term.endswith("es"):
-                keys = self.term_sectors.get(term[:-2], [])
-            if keys:
-                hits.append(TermHit(m.start(), m.end(), term, tuple(keys)))
-        return hits
+        hits: list[TermHit] = []
+        i, n = 0, len(text)
+        while i < n:
+            step = 1
+            for length in self._lengths_by_first.get(text[i], ()):
+                term = text[i : i + length]
+                keys = self.term_sectors.get(term) if len(term) == length else None
+                if keys:
+                    hits.append(TermHit(i, i + length, term, tuple(keys)))
+                    step = length
+                    break
+            i += step
+        if not any("a" <= c <= "z" or "0" <= c <= "9" for c in text):
+            return hits
+        words = [(m.start(), m.end(), m.group(0)) for m in LATIN_WORD.finditer(text)]
+        j = 0
+        while j < len(words):
+            step = 1
+            for count in range(min(self._max_words, len(words) - j), 0, -1):
+                phrase = " ".join(w for _, _, w in words[j : j + count])
+                latin = self._latin_term(phrase)
+                if latin:
+                    start, end = words[j][0], words[j + count - 1][1]
+                    hits.append(TermHit(start, end, latin, tuple(self.term_sectors[latin])))
+                    step = count
+                    break
+            j += step
+        return sorted(hits, key=lambda h: h.start)
+
+    def _latin_term(self, phrase: str) -> str | None:
+        """The Latin term a phrase spells, allowing a plural on its last word."""
+        for form in (
+            phrase,
+            phrase[:-1] if phrase.endswith("s") else "",
+            phrase[:-2] if phrase.endswith("es") else "",
+        ):
+            if form and form in self._phrases:
+                return self._phrases[form]
+        return None
 
     def find_fuzzy(self, text: str, taken: list[tuple[int, int]]) -> list[TermHit]:
         """Homophone typos of Chinese terms (光付 -> 光伏): same pinyin, not a real word."""
