@@ -38,7 +38,7 @@ UNIT = {
     "yuan": 1.0,
     "rmb": 1.0,
 }
-NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
+NUM = r"(?:rmb|cny|¥|人民币)?\s*(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 ZH_UNIT = r"(千万|百万|亿|万)(?:元|人民币)?"
 EN_UNIT = r"\s*(billion|bn|million|mn|m|b)(?![a-z0-9])(?:\s*(?:yuan|rmb|cny))?"
 AMOUNT = rf"{NUM}\s*(?:{ZH_UNIT}|{EN_UNIT})"
@@ -53,6 +53,9 @@ GE_BEFORE = (
 )
 LE_AFTER = r"(?:以下|以内|之内|及以下|或以下|以下的|or less|and below|or below)"
 GE_AFTER = r"(?:以上|及以上|或以上|多|or more|and above|or above|\+)"
+ABOUT_BEFORE = r"约|大约|大概|around|about|approximately|roughly|circa"
+ABOUT_AFTER = r"左右|上下|前后"
+ABOUT_SPAN = 0.3  # "about 3亿" accepts 2.1亿 .. 3.9亿
 RANGE_SEP = r"\s*(?:到|至|~|-|–|—|and|to)\s*"
 
 PRIVATE_WORDS = re.compile(
@@ -124,10 +127,18 @@ def find_amounts(text: str) -> list[AmountFilter]:
         (rf"{GE_BEFORE}\s*{AMOUNT}\s*{GE_AFTER}?", "ge"),
         (rf"{AMOUNT}\s*{LE_AFTER}", "le"),
         (rf"{AMOUNT}\s*{GE_AFTER}", "ge"),
+        (rf"(?:{ABOUT_BEFORE})\s*{AMOUNT}\s*(?:{ABOUT_AFTER})?", "about"),
+        (rf"{AMOUNT}\s*(?:{ABOUT_AFTER})", "about"),
     ):
         for m in re.finditer(pattern, text):
             value = _value(m.group(1), m.group(2), m.group(3))
             if value is None:
                 continue
-            add(m, None if kind == "le" else value, value if kind == "le" else None)
+            if kind == "about":
+                add(m, value * (1 - ABOUT_SPAN), value * (1 + ABOUT_SPAN))
+            else:
+                add(m, None if kind == "le" else value, value if kind == "le" else None)
+    for m in re.finditer(r"过亿|上亿|亿元级|(百|十)亿级|(百|十)亿以上", text):
+        scale = {"百": 1e10, "十": 1e9}.get(m.group(1) or m.group(2) or "", 1e8)
+        add(m, scale, None)
     return sorted(out, key=lambda a: a.start)

@@ -182,10 +182,10 @@ class SearchEngine:
         with self._lock:
             state = self._require()
         pq = parse_query(cleaned)
-        if pq.latest_batch and state.count():
+        if (pq.latest_batch or pq.batch_number) and state.count():
             with self._lock:
-                latest = state.facets.latest_batch(state.alive())
-            pq.understanding = replace(pq.understanding, batch=latest)
+                batch = state.facets.resolve_batch(state.alive(), pq.batch_number)
+            pq.understanding = replace(pq.understanding, batch=batch or "-")
         notice = "query_truncated" if pq.truncated else None
         if state.count() == 0:
             return SearchResult(raw, pq.understanding, [], 0, "empty_catalog")

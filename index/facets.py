@@ -104,6 +104,13 @@ class Facets:
         values = [self.interners["batch"].values[i] for i in ids if i >= 0]
         return max(values, key=_batch_key) if values else None
 
+    def resolve_batch(self, alive: np.ndarray, number: int | None) -> str | None:
+        """The newest batch, or the newest one with this number (第四批 -> 2025-4)."""
+        batches = self.batches(alive)
+        if number:
+            batches = [b for b in batches if b.endswith(f"-{number}")]
+        return max(batches, key=_batch_key) if batches else None
+
     def batches(self, alive: np.ndarray) -> list[str]:
         ids = np.unique(self.cols["batch"][: self.n][alive])
         return [self.interners["batch"].values[i] for i in ids if i >= 0]
@@ -129,11 +136,6 @@ class Facets:
         batch = u.batch
         if batch:
             m &= self._isin("batch", lambda v: v == canonical_batch(batch))
-        elif pq.batch_number:
-            num = pq.batch_number
-            cands = [b for b in self.batches(m) if b.endswith(f"-{num}")]
-            latest = max(cands, key=_batch_key) if cands else None
-            m &= self._isin("batch", lambda v: v == latest)
         if pq.places:
             region_mask = np.zeros(self.n, dtype=bool)
             for place in pq.places:

@@ -27,12 +27,13 @@ STAGE_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "在建",
-        r"在建|正在建设|建设中|施工中|已开工|under construction|being built|construction stage",
+        r"在建|正在建设|建设中|正在施工|施工中|施工阶段|已开工|"
+        r"under construction|being built|construction stage",
     ),
     (
         "前期",
-        r"前期|筹建|规划中|拟建|未开工|尚未开工|前期阶段|early[- ]stage|preliminary|planning "
-        r"stage|pre-construction|greenfield|not yet started",
+        r"前期|筹建|规划中|拟建|未开工|尚未开工|即将开工|待开工|前期阶段|"
+        r"early[- ]stage|preliminary|planning stage|pre-construction|greenfield|not yet started",
     ),
 ]
 COOP_PATTERNS: list[tuple[tuple[str, ...], str]] = [
@@ -65,8 +66,9 @@ LATEST_BATCH = re.compile(
     r"most recent batch|latest round|new batch"
 )
 BATCH_RE = re.compile(
-    r"(20\d\d)\s*(?:年度?|年的)?\s*(?:第\s*([一二三四五六七八九十\d]+)\s*批|[-/.]\s*(\d{1,2})(?!\d)"
-    r"(?:\s*批)?)|batch\s*(\d{1,2})\s*(?:of|in)\s*(20\d\d)|(20\d\d)\s*batch\s*(\d{1,2})|"
+    r"(20\d\d)\s*(?:年度?|年的)?\s*(?:第?\s*([一二三四五六七八九十\d]+)\s*批|[-/.]\s*(\d{1,2})(?!\d)"
+    r"(?:\s*批)?)|(?:batch|round)\s*(\d{1,2})\s*(?:of|in)\s*(20\d\d)|"
+    r"(20\d\d)\s*(?:batch|round)\s*(\d{1,2})|"
     r"第\s*([一二三四五六七八九十\d]+)\s*批"
 )
 # words that carry no content once filters are taken out of the query

@@ -202,3 +202,31 @@ def test_describe_names_the_filters() -> None:
     text = u.describe("zh")
     assert "山西省" in text and "5亿元" in text and "在建" in text
     assert "5 hundred million" not in u.describe("en") and "500 million yuan" in u.describe("en")
+
+
+@pytest.mark.parametrize(
+    ("query", "low", "high"),
+    [
+        ("3亿左右的项目", 2.1 * YI, 3.9 * YI),
+        ("around 500 million yuan", 3.5e8, 6.5e8),
+        ("below RMB 1 billion", None, 1e9),
+        ("过亿的项目", 1 * YI, None),
+        ("百亿级项目", 100 * YI, None),
+    ],
+)
+def test_more_amount_forms(query: str, low: float | None, high: float | None) -> None:
+    u = parse_query(query).understanding
+    assert (u.investment_min, u.investment_max) == pytest.approx((low, high))
+
+
+@pytest.mark.parametrize(
+    ("query", "batch"),
+    [("2024年4批", "2024-4"), ("2024 batch 2", "2024-2"), ("round 1 of 2023", "2023-1")],
+)
+def test_more_batch_forms(query: str, batch: str) -> None:
+    assert parse_query(query).understanding.batch == batch
+
+
+def test_more_stage_words() -> None:
+    assert parse_query("正在施工的项目").understanding.stages == ["在建"]
+    assert parse_query("即将开工的项目").understanding.stages == ["前期"]
