@@ -223,8 +223,10 @@ class Sender:
             return  # someone else has it (or it was deleted by /forget)
         attempts = row.attempts + 1
         extra: dict[str, Any] = {}
-        if self.via_rate_limiter:
+        if self.via_rate_limiter:  # the rate limiter runs dispatch() right before the request
             extra["rate_limit_args"] = {"preacquired": True, "bulk": True}
+        else:
+            await self.limiter.dispatch(row.chat_id)
         try:
             sent = await self.bot.send_message(
                 chat_id=row.chat_id,
@@ -331,6 +333,12 @@ class Sender:
             watch.last_text, watch.edited_at = text, now
         if progress.done:
             self._watches.pop(watch.batch, None)
+            _log.info(
+                "batch %s done: %s; busiest second so far: %d messages",
+                watch.batch,
+                progress.counts,
+                self.limiter.busiest,
+            )
 
 
 _STOP: Any = object()

@@ -78,6 +78,9 @@ class SendLimiter:
         self._lock = asyncio.Lock()
         self._bulk_gate = asyncio.Lock()
         self.granted = 0
+        self._sent: deque[float] = deque()  # when requests actually left (see dispatch)
+        self._chat_sent: dict[int, float] = {}
+        self.busiest = 0  # the most requests that left within any `window` so far
 
     def pause(self, seconds: float) -> None:
         """Flood control: grant nothing for `seconds` from now."""
@@ -155,6 +158,35 @@ class SendLimiter:
             self.granted += 1
             return now
 
+    async def dispatch(self, chat_id: int | None = None) -> None:
+        """Right before a request leaves: the hard cap again, on the actual send times.
+
+        Slots are granted a little ahead (the sender commits a row between its slot and its
+        request); if something stalled in between, requests granted apart could leave together.
+        This gate keeps any `window` at `max_per_window` sends and one chat's messages
+        `chat_interval` apart by the times they really leave. It rarely waits.
+        """
+        while True:
+            now = self._clock()
+            while self._sent and self._sent[0] <= now - self.window:
+                self._sent.popleft()
+            wait = 0.0
+            if len(self._sent) >= self.max_per_window:
+                wait = self._sent[0] + self.window - now
+            if chat_id is not None and chat_id in self._chat_sent:
+                wait = max(wait, self._chat_sent[chat_id] + self.chat_interval - now)
+            if wait <= 0:
+                break
+            await self._sleep(wait)
+        self._sent.append(now)
+        self.busiest = max(self.busiest, len(self._sent))
+        if chat_id is not None:
+            self._chat_sent[chat_id] = now
+            if len(self._chat_sent) > 50_000:
+                old = [c for c, at in self._chat_sent.items() if at < now - self.chat_interval]
+                for c in old:
+                    del self._chat_sent[c]
+
 
 def _chat_of(data: dict[str, Any]) -> int | None:
     chat = data.get("chat_id")
@@ -166,7 +198,8 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
 
     rate_limit_args: {"bulk": True} for broadcast sends (lower priority, per-chat interval);
     {"preacquired": True} when the caller already holds a slot (the broadcast sender takes
-    its slot before marking a row "sending", to keep the crash window small).
+    its slot before marking a row "sending", to keep the crash window small). Every counted
+    request then passes `dispatch`, the hard cap on the times requests really leave.
     """
 
     def __init__(self, limiter: SendLimiter | None = None) -> None:
@@ -191,8 +224,11 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         options = rate_limit_args or {}
         bulk = bool(options.get("bulk"))
         is_counted = counted(endpoint)
+        chat = _chat_of(data)
         if is_counted and not options.get("preacquired"):
-            await self.limiter.acquire(bulk=bulk, chat_id=_chat_of(data))
+            await self.limiter.acquire(bulk=bulk, chat_id=chat)
+        if is_counted:
+            await self.limiter.dispatch(chat if bulk else None)
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
@@ -202,7 +238,8 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 raise  # the broadcast sender records and reschedules it
             _log.warning("%s hit flood control; retrying once in %.1f s", endpoint, seconds)
             if is_counted:
-                await self.limiter.acquire(chat_id=_chat_of(data))
+                await self.limiter.acquire(chat_id=chat)
+                await self.limiter.dispatch()
             else:
                 await asyncio.sleep(seconds)
             return await callback(*args, **kwargs)

@@ -69,6 +69,28 @@ async def test_limiter_keeps_global_and_per_chat_limits_with_replies_first() -> 
     assert len(times) / (max(times) - min(times)) > 22
 
 
+async def test_dispatch_gate_spreads_sends_held_up_after_their_slots() -> None:
+    limiter = SendLimiter()
+    for chat in range(30):  # 30 slots granted over ~1.2 s ...
+        await limiter.acquire(bulk=True, chat_id=chat)
+    left: list[float] = []
+    order: list[int] = []
+
+    async def leave(chat: int) -> None:
+        await limiter.dispatch(chat)
+        left.append(time.monotonic())
+        order.append(chat)
+
+    # ... but held up (a slow commit, a stalled loop) and now all trying to leave at once
+    await asyncio.gather(*(leave(chat) for chat in range(30)))
+    assert len(left) == 30 and max_in_window(left) <= 24
+    assert limiter.busiest == 24
+    # one chat's messages leave a second apart even if their slots were not
+    start = time.monotonic()
+    await limiter.dispatch(order[-1])
+    assert time.monotonic() - start >= 0.9
+
+
 async def test_limiter_pause_holds_everything() -> None:
     limiter = SendLimiter()
     await limiter.acquire()
