@@ -223,9 +223,9 @@ class SearchEngine:
         mask = state.facets.mask(pq, alive)
         weights, lex_share = query_weights(pq)
         known = {t: w for t, w in weights.items() if state.lexical.df_of(t) > 0}
-        if pq.filter_only or (
-            not known and not pq.sector_hits and qvec is None and pq.understanding.has_filters
-        ):
+        # filters plus words the catalog does not know: the filters are the question
+        only_filters = pq.understanding.has_filters and not known and not pq.sector_hits
+        if pq.filter_only or (only_filters and qvec is None):
             return self._filter_only_order(state, mask)
         n = state.lexical.slots
         lex = state.lexical.scores(known)
@@ -242,6 +242,8 @@ class SearchEngine:
                 margin=self.embedder.info.dense_margin,
                 floor=self.embedder.info.dense_floor,
             )
+        if only_filters and dense is None:
+            return self._filter_only_order(state, mask)
         ranked = fuse(
             mask=mask,
             lex=lex,
@@ -249,6 +251,7 @@ class SearchEngine:
             dense=dense,
             w_dense=w_dense,
             has_sectors=bool(pq.focus),
+            keep_all=only_filters,
             lex_share=lex_share,
         )
         return ranked.slots, ranked.scores

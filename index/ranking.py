@@ -79,6 +79,7 @@ def fuse(
     w_dense: float,
     has_sectors: bool,
     lex_share: float = 1.0,
+    keep_all: bool = False,
 ) -> Ranked:
     """Score-normalised fusion over the slots that pass the filters."""
     cand = np.flatnonzero(mask)
@@ -94,9 +95,9 @@ def fuse(
     if dense is not None and w_dense > 0:
         total = total + W_DENSE * w_dense * dense[cand]
     best = float(total.max()) if len(total) else 0.0
-    if best <= 0:
+    if best <= 0 and not keep_all:
         return Ranked(cand[:0], np.zeros(0, dtype=np.float32))
-    keep = total >= max(best * KEEP_RELATIVE, 1e-6)
+    keep = total >= (-1.0 if keep_all else max(best * KEEP_RELATIVE, 1e-6))
     cand, total = cand[keep], total[keep]
     order = np.lexsort((cand, -total))
     return Ranked(cand[order], total[order].astype(np.float32))

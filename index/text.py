@@ -28,7 +28,8 @@ EN_STOPWORDS = frozenset(
     those there here what which who whom whose when where why how any some all no not only
     very more most much many such project projects please tell show find list give want
     looking look need needs invest investing investment investments opportunity
-    opportunities china chinese yuan rmb cny get got still already also just long""".split()  # noqa: SIM905
+    opportunities china chinese yuan rmb cny get got still already also just long me show
+    everything anything something available there're""".split()  # noqa: SIM905
 )
 ZH_STOPWORDS = frozenset(
     """的 了 吗 呢 啊 吧 呀 嘛 么 哦 和 与 及 或 或者 还是 以及 是 在 有 有没有 没有 有没 有啥 啥
