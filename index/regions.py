@@ -188,6 +188,13 @@ class Gazetteer:
         for c in sorted(cities, key=lambda c: -len(c.name)):
             for alias in (c.name, c.short):
                 if alias and rest.startswith(alias):
+                    # without a province, 朝阳区 is a district somewhere, not 朝阳市
+                    if (
+                        province is None
+                        and alias == c.short
+                        and rest[len(alias) : len(alias) + 1] in ("区", "县", "旗")
+                    ):
+                        continue
                     city, rest = c, rest[len(alias) :]
                     break
             if city:
@@ -199,6 +206,21 @@ class Gazetteer:
             if rest.startswith(k.name):
                 county = k
                 break
+        if province is None and city is None:
+            # a bare county ("清徐县"): accept it when its full name is unique in China
+            cands = [
+                k
+                for length in range(min(len(rest), self.max_alias), 2, -1)
+                for k in self.by_alias.get(rest[:length], [])
+                if k.level == "county" and k.name == rest[:length]
+            ]
+            if len(cands) == 1:
+                county = cands[0]
+                province = self.province_by_name(county.province)
+                city = next(
+                    (c for c in self.cities_of.get(county.province, []) if c.name == county.city),
+                    None,
+                )
         return RegionPath(
             province.name if province else None,
             city.name if city else None,

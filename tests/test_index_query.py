@@ -230,3 +230,15 @@ def test_more_batch_forms(query: str, batch: str) -> None:
 def test_more_stage_words() -> None:
     assert parse_query("正在施工的项目").understanding.stages == ["在建"]
     assert parse_query("即将开工的项目").understanding.stages == ["前期"]
+
+
+def test_project_regions_parse_with_or_without_the_province() -> None:
+    from index.regions import gazetteer
+
+    gaz = gazetteer()
+    assert gaz.parse("山西省太原市清徐县").county == "清徐县"
+    assert gaz.parse("太原市清徐县").province == "山西省"
+    assert gaz.parse("清徐县").city == "太原市"  # a unique county name alone
+    assert gaz.parse("朝阳区").province is None  # several 朝阳区: not guessed
+    assert gaz.parse("内蒙古自治区包头市达尔罕茂明安联合旗").city == "包头市"
+    assert gaz.parse("贵州省黔东南苗族侗族自治州雷山县").county == "雷山县"
