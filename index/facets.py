@@ -8,7 +8,7 @@ import numpy as np
 
 from index.documents import DocRecord
 from index.query import ParsedQuery
-from index.regions import gazetteer
+from index.regions import Place, gazetteer
 
 STAGE_CANON = [
     ("部分投产", ("部分投产", "部分建成", "部分运营", "部分投运", "一期投产")),
@@ -136,19 +136,30 @@ class Facets:
         batch = u.batch
         if batch:
             m &= self._isin("batch", lambda v: v == canonical_batch(batch))
+        if u.exclude_stages:
+            m &= ~self._isin("stage", lambda v: v in u.exclude_stages)
+        if u.exclude_cooperation:
+            unwanted = {c.upper() for c in u.exclude_cooperation}
+            m &= ~self._isin("coop", lambda v: bool(coop_parts(v) & unwanted))
+        if pq.exclude_places:
+            m &= ~self._region_mask(pq.exclude_places, alive)
         if pq.places:
-            region_mask = np.zeros(self.n, dtype=bool)
-            for place in pq.places:
-                level = place.level if place.level in ("province", "city") else "county"
-                region_mask |= self._isin(level, lambda v, p=place: v == p.name)
-                # regions the gazetteer could not parse: fall back to the raw string
-                unparsed = np.flatnonzero(m & (self.cols[level][: self.n] < 0))
-                for s in unparsed.tolist():
-                    raw = self.raw_region[s] or ""
-                    if place.name in raw or (place.short and place.short in raw):
-                        region_mask[s] = True
-            m &= region_mask
+            m &= self._region_mask(pq.places, m)
         return m
+
+    def _region_mask(self, places: list[Place], m: np.ndarray) -> np.ndarray:
+        """Slots whose region lies inside any of the places."""
+        region_mask = np.zeros(self.n, dtype=bool)
+        for place in places:
+            level = place.level if place.level in ("province", "city") else "county"
+            region_mask |= self._isin(level, lambda v, p=place: v == p.name)
+            # regions the gazetteer could not parse: fall back to the raw string
+            unparsed = np.flatnonzero(m & (self.cols[level][: self.n] < 0))
+            for s in unparsed.tolist():
+                raw = self.raw_region[s] or ""
+                if place.name in raw or (place.short and place.short in raw):
+                    region_mask[s] = True
+        return region_mask
 
     def _isin(self, column: str, pred: object) -> np.ndarray:
         interner = self.interners[column]

@@ -60,6 +60,11 @@ COOP_PATTERNS: list[tuple[tuple[str, ...], str]] = [
     (("股权合作", "合资"), r"股权合作|股权投资|参股|入股|equity"),
     (("租赁",), r"融资租赁|租赁经营|(?<![a-z0-9])lease(?![a-z0-9])|leasing"),
 ]
+NEG_BEFORE = re.compile(
+    r"(不是|不要|不想要?|除了|除去|排除|不含|不包括|不在|非|except(?: for)?|excluding|not in|not|"
+    r"other than|outside(?: of)?|apart from|besides)\s*(?:在|是|做)?\s*$"
+)
+NEG_AFTER = re.compile(r"\s*(以外|之外|除外)")
 NEAR = re.compile(r"(附近|周边|周围|一带|邻近|旁边|near|close to|around|next to|nearby)")
 LATEST_BATCH = re.compile(
     r"最新一批|最新批次|最近一批|最新的一批|最新推介|latest batch|newest batch|"
@@ -108,6 +113,9 @@ class ParsedQuery:
     truncated: bool = False
     latest_batch: bool = False
     batch_number: int | None = None  # 第四批 without a year
+    exclude_places: list[Place] = field(default_factory=list)  # 除了四川以外
+    exclude_cooperation: list[str] = field(default_factory=list)  # 不要PPP
+    exclude_stages: list[str] = field(default_factory=list)  # 不是前期的
 
     @property
     def filter_only(self) -> bool:
@@ -135,22 +143,37 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
-def _stages(text: str) -> tuple[list[str], str]:
+def _negation(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of a negation (不是/除了…以外/except) around text[start:end], if any."""
+    before = NEG_BEFORE.search(text[max(0, start - 12) : start])
+    after = NEG_AFTER.match(text[end : end + 6])
+    if not before and not after:
+        return None
+    lo = max(0, start - 12) + before.start() if before else start
+    hi = end + after.end() if after else end
+    return lo, hi
+
+
+def _stages(text: str, pq: ParsedQuery) -> tuple[list[str], str]:
     stages: list[str] = []
     for stage, pattern in STAGE_PATTERNS:
         for m in re.finditer(pattern, text):
-            if stage not in stages:
-                stages.append(stage)
-            text = _blank(text, m.start(), m.end())
+            neg = _negation(text, m.start(), m.end())
+            target = pq.exclude_stages if neg else stages
+            if stage not in target:
+                target.append(stage)
+            text = _blank(text, *(neg or (m.start(), m.end())))
     return stages, text
 
 
-def _cooperation(text: str) -> tuple[list[str], str]:
+def _cooperation(text: str, pq: ParsedQuery) -> tuple[list[str], str]:
     modes: list[str] = []
     for values, pattern in COOP_PATTERNS:
         for m in re.finditer(pattern, text):
-            modes.extend(v for v in values if v not in modes)
-            text = _blank(text, m.start(), m.end())
+            neg = _negation(text, m.start(), m.end())
+            target = pq.exclude_cooperation if neg else modes
+            target.extend(v for v in values if v not in target)
+            text = _blank(text, *(neg or (m.start(), m.end())))
     return modes, text
 
 
@@ -183,11 +206,14 @@ def _regions(text: str, pq: ParsedQuery) -> str:
     group = find_group(text)
     places: list[Place] = []
     for start, end, cands in found:
+        neg = _negation(text, start, end)
         if near and (abs(near.start() - end) <= 2 or abs(start - near.end()) <= 2):
             pq.soft_terms.extend(c.label for c in cands)
+        elif neg:
+            pq.exclude_places.extend(cands)
         else:
             places.extend(cands)
-        text = _blank(text, start, end)
+        text = _blank(text, *(neg or (start, end)))
     if group:
         start, end, key, members = group
         if near:
@@ -223,8 +249,8 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
     batch, rest = _batch(rest, pq)
     if pq.latest_batch and latest_batch:
         batch = latest_batch
-    stages, rest = _stages(rest)
-    coop, rest = _cooperation(rest)
+    stages, rest = _stages(rest, pq)
+    coop, rest = _cooperation(rest, pq)
     rest = _regions(rest, pq)
     tax = load_taxonomy()
     hits = tax.find(rest)
@@ -260,6 +286,9 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
         stages=stages,
         batch=batch,
         regions=[p.canonical for p in pq.places],
+        exclude_regions=[p.canonical for p in pq.exclude_places],
+        exclude_cooperation=pq.exclude_cooperation,
+        exclude_stages=pq.exclude_stages,
         sector_names=[tax.label(k, pq.lang) for k in sectors],
     )
     return pq

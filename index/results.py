@@ -30,12 +30,18 @@ class Understanding:
     batch: str | None = None
     regions: list[str] = field(default_factory=list)  # every place the filter accepts
     sector_names: list[str] = field(default_factory=list)  # display names of `sectors`
+    exclude_regions: list[str] = field(default_factory=list)  # 除了四川以外 / not in Sichuan
+    exclude_cooperation: list[str] = field(default_factory=list)
+    exclude_stages: list[str] = field(default_factory=list)
 
     @property
     def has_filters(self) -> bool:
         """Whether any hard filter applies."""
         return bool(
             self.regions
+            or self.exclude_regions
+            or self.exclude_cooperation
+            or self.exclude_stages
             or self.cooperation
             or self.stages
             or self.batch
@@ -75,6 +81,9 @@ class Understanding:
             parts.append(("阶段: " if zh else "stage: ") + "/".join(self.stages))
         if self.batch:
             parts.append(("批次: " if zh else "batch: ") + self.batch)
+        excluded = self.exclude_regions + self.exclude_cooperation + self.exclude_stages
+        if excluded:
+            parts.append(("不含: " if zh else "excluding: ") + "/".join(excluded))
         if self.terms and not parts:
             parts.append(("关键词: " if zh else "keywords: ") + " ".join(self.terms))
         return " · ".join(parts)

@@ -242,3 +242,12 @@ def test_project_regions_parse_with_or_without_the_province() -> None:
     assert gaz.parse("朝阳区").province is None  # several 朝阳区: not guessed
     assert gaz.parse("内蒙古自治区包头市达尔罕茂明安联合旗").city == "包头市"
     assert gaz.parse("贵州省黔东南苗族侗族自治州雷山县").county == "雷山县"
+
+
+def test_negated_filters_exclude() -> None:
+    u = parse_query("除了四川以外的项目").understanding
+    assert u.exclude_regions == ["四川省"] and u.regions == []
+    assert parse_query("不要PPP的项目").understanding.exclude_cooperation == ["PPP"]
+    assert parse_query("不是前期的新能源项目").understanding.exclude_stages == ["前期"]
+    assert parse_query("projects outside Guangdong").understanding.exclude_regions == ["广东省"]
+    assert parse_query("河南的非遗项目").understanding.regions == ["河南省"]  # 非遗 is a word

@@ -142,3 +142,12 @@ def test_withdrawn_projects_are_never_returned(tmp_path: Path) -> None:
         assert "DEV-006" not in found and "DEV-008" not in found, q
     assert "DEV-007" in _all(engine, "光伏")
     assert engine.count() == 10
+
+
+def test_negated_filters_end_to_end(engine: SearchEngine) -> None:
+    got = _all(engine, "除了四川以外的项目")
+    assert sorted(got) == sorted(c for c in RECORDS if _province(c) != "四川省")
+    got = _all(engine, "不要PPP的项目")
+    assert got and "DEV-017" not in got and "DEV-024" not in got
+    got = _all(engine, "不是前期的新能源项目")
+    assert got and all(RECORDS[c]["stage"] != "前期" for c in got)
