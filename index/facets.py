@@ -73,8 +73,8 @@ class Facets:
         self.interners = {c: Interner() for c in self.COLUMNS}
         self.raw_region: list[str | None] = []
 
-    def set(self, slot: int, rec: DocRecord) -> None:
-        """Record the filter values of the document in `slot`."""
+    def reserve(self, slot: int) -> None:
+        """Make room for `slot` (left empty: it matches no filter)."""
         if slot >= len(self.inv):
             extra = max(1024, len(self.inv), slot + 1 - len(self.inv))
             self.inv = np.concatenate([self.inv, np.full(extra, np.nan)])
@@ -83,6 +83,10 @@ class Facets:
                 self.cols[c] = np.concatenate([self.cols[c], np.full(extra, -1, np.int32)])
             self.raw_region.extend([None] * extra)
         self.n = max(self.n, slot + 1)
+
+    def set(self, slot: int, rec: DocRecord) -> None:
+        """Record the filter values of the document in `slot`."""
+        self.reserve(slot)
         self.inv[slot] = np.nan if rec.investment is None else rec.investment
         self.priv[slot] = np.nan if rec.private_capital is None else rec.private_capital
         path = gazetteer().parse(rec.region)

@@ -118,8 +118,13 @@ class IndexState:
 
     # ------------------------------------------------------------- persistence
     def compacted(self) -> IndexState:
-        """A copy without dead slots (slots renumbered), sharing the vector store."""
-        if self.lexical.slots == self.count():
+        """A copy without dead slots (slots renumbered), sharing the vector store.
+
+        Only worth it when many slots are dead: a few are saved as gaps instead, so that
+        saving after a small refresh of a large index stays cheap.
+        """
+        dead = self.lexical.slots - self.count()
+        if dead <= max(64, self.lexical.slots // 10):
             return self
         fresh = IndexState(self.vectors)
         for pid, rec in sorted(self.records.items(), key=lambda kv: self.slot_of[kv[0]]):
@@ -136,9 +141,13 @@ class IndexState:
         return fresh
 
     def save_into(self, directory: Path) -> None:
-        """Write lexical, records and vectors into `directory` (must be compacted)."""
+        """Write lexical, records and vectors into `directory` (dead slots as null)."""
         self.lexical.save(directory)
-        docs = [self.records[pid].to_json() for pid in self.id_of_slot]
+        alive = self.lexical.alive
+        docs = [
+            self.records[pid].to_json() if alive[slot] else None
+            for slot, pid in enumerate(self.id_of_slot)
+        ]
         (directory / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
         if self.vectors is not None:
             self.vectors.save(directory)
@@ -153,6 +162,10 @@ class IndexState:
         if len(docs) != state.lexical.slots:
             raise ValueError("docs.json and lexical.npz disagree")
         for slot, raw in enumerate(docs):
+            if raw is None:  # a dead slot
+                state.id_of_slot.append(-1)
+                state.facets.reserve(slot)
+                continue
             rec = DocRecord.from_json(raw)
             state.records[rec.id] = rec
             state.slot_of[rec.id] = slot

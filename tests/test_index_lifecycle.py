@@ -202,3 +202,21 @@ def test_empty_catalog(tmp_path: Path) -> None:
     assert result.notice == "empty_catalog" and result.hits == []
     assert engine.ask("光伏项目").kind == "none"
     assert engine.project("NOPE") is None
+
+
+def test_updates_saved_with_gaps_reload_cleanly(small: tuple) -> None:
+    db, engine, tmp = small
+    changed = dict(
+        dev_records()[5], name="定边县光伏制氢示范项目", summary="光伏制氢示范。", tags=["制氢"]
+    )
+    changed.pop("summary_en", None)
+    changed.pop("name_en", None)
+    report = load(db, [changed], tmp / "imports")
+    engine.refresh(report.changed)
+    assert engine._state is not None and engine._state.lexical.slots == 13  # a gap, no rewrite
+    again = SearchEngine(db, tmp / "index")
+    result = again.open()
+    assert (result.added, result.updated, result.removed, result.rebuilt) == (0, 0, 0, False)
+    assert again.count() == 12
+    assert codes(again.search("光伏制氢", k=1)) == ["DEV-006"]
+    assert "DEV-006" not in codes(again.search("治沙", k=10))
