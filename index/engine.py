@@ -21,7 +21,7 @@ from index.documents import (
     make_record,
 )
 from index.embedder import Embedder
-from index.query import ParsedQuery, parse_query
+from index.query import ParsedQuery, parse_query, teach_tokenizer
 from index.ranking import (
     DENSE_POOL,
     dense_weight,
@@ -52,6 +52,7 @@ class SearchEngine:
         self._lock = threading.RLock()
         self._state: IndexState | None = None
         self.taxonomy = load_taxonomy()
+        teach_tokenizer()  # documents and queries must be cut with the same dictionary
 
     # ------------------------------------------------------------- lifecycle
     def open(self) -> SyncReport:

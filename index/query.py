@@ -126,7 +126,7 @@ class ParsedQuery:
 _TAUGHT = False
 
 
-def _teach_tokenizer() -> None:
+def teach_tokenizer() -> None:
     """Add taxonomy terms to jieba's dictionary once, so 算力, 冷链 stay whole."""
     global _TAUGHT
     if not _TAUGHT:
@@ -241,7 +241,7 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
     pq = ParsedQuery(
         text=text, understanding=Understanding(), lang=query_lang(text), truncated=truncated
     )
-    _teach_tokenizer()
+    teach_tokenizer()
     rest = text
     amounts = find_amounts(rest)
     for a in amounts:
