@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -83,9 +82,7 @@ def _plain(value: Any) -> Any:
 
 def content_hash(values: dict[str, Any]) -> str:
     """A stable hash of the indexed fields of a project (a row mapping or model dump)."""
-    payload = json.dumps(
-        {k: _plain(values.get(k)) for k in INDEXED_FIELDS}, ensure_ascii=False, sort_keys=True
-    )
+    payload = "\x1f".join([repr(_plain(values.get(k))) for k in INDEXED_FIELDS])
     return hashlib.blake2b(payload.encode("utf-8"), digest_size=12).hexdigest()
 
 
