@@ -97,6 +97,11 @@ class Embedder:
         self._dim: int | None = None
 
     @property
+    def loaded(self) -> bool:
+        """Whether the model is already in memory (checking costs nothing then)."""
+        return self.info.name in _MODELS
+
+    @property
     def model(self) -> Any:
         return get_model(self.info.name)
 

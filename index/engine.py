@@ -80,6 +80,8 @@ class SearchEngine:
                 return self._rebuild()
             if state.vectors is None or state.vectors.count() != state.count():
                 return self._rebuild()
+            if self.embedder.loaded and state.vectors.dim != self.embedder.dim:
+                return self._rebuild()
             self._state = state
             if meta.get("text_version") != text_version():
                 self._relex()
@@ -232,7 +234,7 @@ class SearchEngine:
         lex = state.lexical.scores(known)
         sector = sector_scores(pq, n, state.sector_postings)
         dense = None
-        if qvec is not None and state.vectors is not None:
+        if qvec is not None and state.vectors is not None and qvec.shape[1] == state.vectors.dim:
             ids, cos = state.vectors.search(qvec, DENSE_POOL)
             slots, pos = state.ids_to_slots(ids)
             dense = normalise_dense(
@@ -284,6 +286,13 @@ class SearchEngine:
         """Embed and index these projects (in chunks, with progress on long runs)."""
         state = self._state
         assert state is not None
+        if projects and state.vectors is not None and state.vectors.dim != self.embedder.dim:
+            # the model behind the same name/path changed its dimension: start over
+            log.warning(
+                "index dimension %d != model's %d; rebuilding", state.vectors.dim, self.embedder.dim
+            )
+            self._rebuild()
+            return
         bar = None
         if self.progress and len(projects) > CHUNK:
             from tqdm import tqdm

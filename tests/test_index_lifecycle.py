@@ -220,3 +220,20 @@ def test_updates_saved_with_gaps_reload_cleanly(small: tuple) -> None:
     assert again.count() == 12
     assert codes(again.search("光伏制氢", k=1)) == ["DEV-006"]
     assert "DEV-006" not in codes(again.search("治沙", k=10))
+
+
+def test_vectors_of_another_dimension_mean_a_rebuild(small: tuple) -> None:
+    import numpy as np
+
+    db, engine, tmp = small
+    state = engine._state
+    assert state is not None
+    ids = np.asarray(sorted(state.records), dtype=np.int64)
+    state.vectors = VectorStore.build(ids, np.ones((len(ids), 8), dtype=np.float32) / 8**0.5)
+    engine.save()
+    again = SearchEngine(db, tmp / "index")
+    report = again.open()
+    assert report.rebuilt
+    assert again._state is not None and again._state.vectors is not None
+    assert again._state.vectors.dim == again.embedder.dim
+    assert codes(again.search("hydrogen refuelling stations", k=1)) == ["DEV-011"]
