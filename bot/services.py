@@ -46,10 +46,9 @@ def open_services(settings: Settings) -> Services:
 
     Blocking: call it in a thread.
     """
-    from index.engine import SearchEngine
-
     from catalog.db import open_database
     from catalog.demo import load_demo_if_empty
+    from index.engine import SearchEngine
 
     db = open_database(settings.database_url)
     loaded = load_demo_if_empty(db)

@@ -82,9 +82,8 @@ def write_catalog(path: Path) -> Path:
 
 @lru_cache(maxsize=1)
 def _shared() -> Services:
-    from index.engine import SearchEngine
-
     from catalog.importer import import_into
+    from index.engine import SearchEngine
 
     root = Path(tempfile.mkdtemp(prefix="tuijie-bot-tests-"))
     atexit.register(shutil.rmtree, root, True)
