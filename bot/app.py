@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from telegram import BotCommand, Update
@@ -19,7 +20,18 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.handlers import details, forget, inline, interest, language, match, profile, search, start
+from bot.handlers import (
+    conversation,
+    details,
+    forget,
+    inline,
+    interest,
+    language,
+    match,
+    profile,
+    search,
+    start,
+)
 from bot.handlers.common import Context
 from bot.i18n import lang_from_code, t
 from bot.ratelimit import TelegramRateLimiter
@@ -33,6 +45,12 @@ SETTINGS_KEY = "tuijie.settings"
 LOCAL_TOKEN = "1:local-chat-mode"  # a syntactically valid token for `tuijie chat` and tests
 # Commands shown in Telegram's menu, in this order; each has a "cmd.<name>" message key.
 MENU_COMMANDS = ["start", "search", "match", "profile", "interests", "lang", "forget", "help"]
+# Handler groups, run in this order for each update until one raises ApplicationHandlerStop.
+# Each conversation has a group of its own, so every one of them sees a command that ends it
+# (bot/handlers/conversation.py) before the command's own handler runs in the main group.
+THROTTLE_GROUP = -1
+PROFILE_GROUP, INTEREST_GROUP, ADD_GROUP = 0, 1, 2
+MAIN_GROUP = 10
 
 
 def build_application(
@@ -72,52 +90,55 @@ def build_application(
 
 def _register(app: Application) -> None:
     """Every handler of the bot, in priority order."""
-    app.add_handler(TypeHandler(Update, throttle_gate), group=-1)
-    app.add_error_handler(on_error)
-
-    # ---- investor side (issue 4) -------------------------------------------------------------
-    # One handler group: the first matching handler wins, so conversations come first (their
-    # steps consume the text they wait for) and the plain-text search comes last.
-    app.add_handler(profile.profile_conversation())
-    app.add_handler(interest.interest_conversation())
-    app.add_handler(CommandHandler("start", start.start))
-    app.add_handler(CommandHandler("help", start.help_command))
-    app.add_handler(CommandHandler("search", search.search_command))
-    app.add_handler(CommandHandler("match", match.match_command))
-    app.add_handler(CommandHandler("interests", interest.interests_command))
-    app.add_handler(CommandHandler("lang", language.lang_command))
-    app.add_handler(CommandHandler("forget", forget.forget_command))
-    app.add_handler(CallbackQueryHandler(search.more_results, pattern=r"^m:q:"))
-    app.add_handler(CallbackQueryHandler(match.more_matches, pattern=r"^m:p:"))
-    app.add_handler(CallbackQueryHandler(details.show_details, pattern=r"^d:"))
-    app.add_handler(CallbackQueryHandler(language.lang_chosen, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(forget.forget_chosen, pattern=r"^f:"))
-    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^(p|i):"))
-    app.add_handler(InlineQueryHandler(inline.inline_query))
-
-    # ---- admin side (issue 5): registrations go in this block --------------------------------
     from bot.handlers import admin, admin_add, admin_import, subscribe
 
-    app.add_handler(admin_add.add_conversation())
-    app.add_handler(CommandHandler("edit", admin.cmd_edit))
-    app.add_handler(CommandHandler("withdraw", admin.cmd_withdraw))
-    app.add_handler(CommandHandler("restore", admin.cmd_restore))
-    app.add_handler(CommandHandler("export", admin.cmd_export))
-    app.add_handler(CommandHandler("audit", admin.cmd_audit))
-    app.add_handler(CommandHandler("publish", admin.cmd_publish))
-    app.add_handler(CommandHandler("stats", admin.cmd_stats))
-    app.add_handler(CallbackQueryHandler(admin.on_audit_page, pattern=r"^adm:au:"))
-    app.add_handler(CommandHandler("import", admin_import.cmd_import))
-    app.add_handler(MessageHandler(admin_import.DOCUMENTS, admin_import.on_document))
-    app.add_handler(CallbackQueryHandler(admin_import.on_import_button, pattern=r"^adm:imp:"))
-    app.add_handler(CommandHandler("subscribe", subscribe.cmd_subscribe))
-    app.add_handler(CommandHandler("unsubscribe", subscribe.cmd_unsubscribe))
-    app.add_handler(CommandHandler("subscriptions", subscribe.cmd_subscriptions))
-    app.add_handler(CallbackQueryHandler(subscribe.on_choice, pattern=r"^sub:"))
+    app.add_handler(TypeHandler(Update, throttle_gate), group=THROTTLE_GROUP)
+    app.add_error_handler(on_error)
+
+    # ---- conversations: a step's answer stops the update; another command ends them ----------
+    app.add_handler(profile.profile_conversation(), group=PROFILE_GROUP)
+    app.add_handler(interest.interest_conversation(), group=INTEREST_GROUP)
+    app.add_handler(admin_add.add_conversation(), group=ADD_GROUP)  # admin side
+
+    # ---- investor side (issue 4) -------------------------------------------------------------
+    # The main group: the first matching handler wins; the plain-text search comes last.
+    add = functools.partial(app.add_handler, group=MAIN_GROUP)
+    add(CommandHandler("start", start.start))
+    add(CommandHandler("help", start.help_command))
+    add(CommandHandler("search", search.search_command))
+    add(CommandHandler("match", match.match_command))
+    add(CommandHandler("interests", interest.interests_command))
+    add(CommandHandler("lang", language.lang_command))
+    add(CommandHandler("forget", forget.forget_command))
+    add(CommandHandler("cancel", conversation.nothing_to_cancel))
+    add(CallbackQueryHandler(search.more_results, pattern=r"^m:q:"))
+    add(CallbackQueryHandler(match.more_matches, pattern=r"^m:p:"))
+    add(CallbackQueryHandler(details.show_details, pattern=r"^d:"))
+    add(CallbackQueryHandler(language.lang_chosen, pattern=r"^lang:"))
+    add(CallbackQueryHandler(forget.forget_chosen, pattern=r"^f:"))
+    add(CallbackQueryHandler(stale_button, pattern=r"^(p|i):"))
+    add(InlineQueryHandler(inline.inline_query))
+
+    # ---- admin side (issue 5): registrations go in this block --------------------------------
+    add(CommandHandler("edit", admin.cmd_edit))
+    add(CommandHandler("withdraw", admin.cmd_withdraw))
+    add(CommandHandler("restore", admin.cmd_restore))
+    add(CommandHandler("export", admin.cmd_export))
+    add(CommandHandler("audit", admin.cmd_audit))
+    add(CommandHandler("publish", admin.cmd_publish))
+    add(CommandHandler("stats", admin.cmd_stats))
+    add(CallbackQueryHandler(admin.on_audit_page, pattern=r"^adm:au:"))
+    add(CommandHandler("import", admin_import.cmd_import))
+    add(MessageHandler(admin_import.DOCUMENTS, admin_import.on_document))
+    add(CallbackQueryHandler(admin_import.on_import_button, pattern=r"^adm:imp:"))
+    add(CommandHandler("subscribe", subscribe.cmd_subscribe))
+    add(CommandHandler("unsubscribe", subscribe.cmd_unsubscribe))
+    add(CommandHandler("subscriptions", subscribe.cmd_subscriptions))
+    add(CallbackQueryHandler(subscribe.on_choice, pattern=r"^sub:"))
 
     # ---- catch-all: plain text in a private chat is a search (keep last) ---------------------
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ~filters.VIA_BOT
-    app.add_handler(MessageHandler(text, search.text_message))
+    add(MessageHandler(text, search.text_message))
 
 
 def settings_of(app: Application) -> Settings:

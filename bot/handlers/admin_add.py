@@ -20,6 +20,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.handlers.admin import actor, command_rest, describe_errors, refresh_index
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
+from bot.handlers.conversation import left_for_another_command, stops
 from bot.i18n import t
 from bot.permissions import admin_only
 from bot.render import esc
@@ -98,7 +99,11 @@ async def _finish(update: Update, context: Context, lang: str, values: dict[str,
 
 @admin_only
 async def add_start(update: Update, context: Context) -> int:
-    """/add with pairs saves at once; /add alone starts the questions."""
+    """/add with pairs saves at once; /add alone starts the questions.
+
+    An entry point does not stop the update: another conversation going on sees the command
+    and ends (no later handler takes /add).
+    """
     lang = await lang_of(update, context)
     rest = command_rest(update)
     if rest:
@@ -189,11 +194,14 @@ def add_conversation() -> ConversationHandler[Any]:
             entry_points=[CommandHandler("add", add_start)],
             states={
                 ASKING: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, add_answer),
-                    CallbackQueryHandler(add_button, pattern=r"^adm:add:"),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, stops(add_answer)),
+                    CallbackQueryHandler(stops(add_button), pattern=r"^adm:add:"),
                 ]
             },
-            fallbacks=[CommandHandler("cancel", add_cancel)],
+            fallbacks=[
+                CommandHandler("cancel", stops(add_cancel)),
+                *left_for_another_command(STATE_KEY),
+            ],
             name="admin_add",
             allow_reentry=True,
         )

@@ -15,6 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
+    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -22,8 +23,9 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
+from bot.handlers.conversation import END, drop_draft, left_for_another_command, stops
 from bot.handlers.details import published_project
-from bot.handlers.profile import CONVERSATION_TIMEOUT, stops
+from bot.handlers.profile import CONVERSATION_TIMEOUT
 from bot.i18n import normalize_lang, t
 from bot.render import esc, plain_title, title
 from bot.services import Services, services
@@ -37,7 +39,6 @@ from catalog.investors import (
 from catalog.models import Investor, ProjectPublic
 
 CONSENT, NOTE = range(2)
-END = ConversationHandler.END
 DRAFT = "interest.draft"
 MAX_NOTE = 500
 MAX_LISTED = 30
@@ -204,17 +205,19 @@ async def note_text(update: Update, context: Context) -> int:
 
 @stops
 async def interest_cancelled(update: Update, context: Context) -> int:
-    """i:cancel: record nothing."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    (context.user_data or {}).pop(DRAFT, None)
+    """i:cancel (the button, edited into the answer) or /cancel: record nothing."""
+    drop_draft(context, DRAFT)
     lang = await lang_of(update, context)
-    await edit(update, context, t(lang, "interest.cancelled"))
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await edit(update, context, t(lang, "interest.cancelled"))
+    else:
+        await reply(update, context, t(lang, "interest.cancelled"))
     return END
 
 
 def interest_conversation() -> ConversationHandler[Any]:
-    """The "I'm interested" ConversationHandler (group 0, before the catch-all handlers)."""
+    """The "I'm interested" ConversationHandler (in a group of its own, before the main ones)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
         return ConversationHandler(
@@ -226,7 +229,11 @@ def interest_conversation() -> ConversationHandler[Any]:
                     CallbackQueryHandler(note_skipped, pattern=r"^i:skip$"),
                 ],
             },
-            fallbacks=[CallbackQueryHandler(interest_cancelled, pattern=r"^i:cancel$")],
+            fallbacks=[
+                CallbackQueryHandler(interest_cancelled, pattern=r"^i:cancel$"),
+                CommandHandler("cancel", interest_cancelled),
+                *left_for_another_command(DRAFT),
+            ],
             allow_reentry=True,
             conversation_timeout=CONVERSATION_TIMEOUT,
             name="interest",

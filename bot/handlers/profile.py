@@ -1,8 +1,9 @@
 """/profile: a guided conversation (sectors, regions, ticket, cooperation, stages), editable.
 
 Multi-select steps edit one message's keyboard (p:t:<i> toggles, p:ok / p:skip); the ticket
-is typed ("1亿-5亿", "50m-200m"). Callbacks raise ApplicationHandlerStop so the catch-all
-search never sees a conversation's text.
+is typed ("1亿-5亿", "50m-200m"). Steps end their update (`stops`) so the plain-text search
+never sees a conversation's answer; any other command ends the conversation
+(bot/handlers/conversation.py).
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ import re
 import time
 import warnings
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from sqlmodel import col, select
@@ -29,6 +28,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
+from bot.handlers.conversation import END, drop_draft, left_for_another_command, stops
 from bot.i18n import script, t
 from bot.render import esc, profile_summary, region_label, sector_label
 from bot.services import Services, services
@@ -40,7 +40,6 @@ from index.regions import province_of
 from index.taxonomy import load_taxonomy
 
 MENU, PICK, TICKET = range(3)
-END = ConversationHandler.END
 STEPS = ("sectors", "regions", "ticket", "cooperation_modes", "stages")
 ASK = {"sectors": "profile.ask.sectors", "regions": "profile.ask.regions",
        "ticket": "profile.ask.ticket", "cooperation_modes": "profile.ask.cooperation",
@@ -171,16 +170,6 @@ def menu_keyboard(lang: str) -> InlineKeyboardMarkup:
     )
 
 
-def stops(fn: Callable[[Update, Context], Awaitable[int]]) -> Callable[[Update, Context], Any]:
-    """Make a conversation callback final for the update (no later handler group sees it)."""
-
-    @wraps(fn)
-    async def wrapper(update: Update, context: Context) -> int:
-        raise ApplicationHandlerStop(await fn(update, context))
-
-    return wrapper
-
-
 def _draft(context: Context) -> Draft | None:
     value = (context.user_data or {}).get(DRAFT)
     return value if isinstance(value, Draft) else None
@@ -232,9 +221,12 @@ def _current(profile: Profile, step: str) -> list[str]:
     return list(getattr(profile, step)) if step != "ticket" else []
 
 
-@stops
 async def profile_command(update: Update, context: Context) -> int:
-    """Show the profile with parts to change, or start the guided questions when empty."""
+    """Show the profile with parts to change, or start the guided questions when empty.
+
+    An entry point does not stop the update: another conversation going on sees the command
+    and ends (no later handler takes /profile).
+    """
     lang = await lang_of(update, context)
     profile, exists = await blocking(load_profile, services(context), user_ref(update))
     if not exists:
@@ -312,17 +304,13 @@ async def ticket_text(update: Update, context: Context) -> int:
     """A typed ticket size: stored when it reads as an amount, else asked again.
 
     Text without any number means the investor moved on: the conversation ends and the text
-    goes to the search as usual.
+    goes on to the plain-text search (the update is not stopped).
     """
     message = update.effective_message
     assert message is not None and message.text is not None
     parsed = parse_ticket(message.text)
     if parsed is None and not NUMBER.search(message.text):
-        from bot.handlers.search import answer_text
-
-        await leave(update, context)
-        await answer_text(update, context, message.text.strip())
-        raise ApplicationHandlerStop(END)
+        return await leave(update, context)
     lang = await lang_of(update, context)
     if parsed is None:
         text = t(lang, "profile.bad_amount", text=esc(message.text[:100]))
@@ -334,22 +322,21 @@ async def ticket_text(update: Update, context: Context) -> int:
 
 async def leave(update: Update, context: Context) -> int:
     """Leave the conversation, forgetting the unfinished step."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drop_draft(context, DRAFT)
     return END
 
 
 @stops
 async def cancel(update: Update, context: Context) -> int:
-    """/cancel: stop editing."""
+    """/cancel: stop the questions (answers already confirmed are stored and stay)."""
     await leave(update, context)
     lang = await lang_of(update, context)
-    await reply(update, context, t(lang, "profile.closed"))
+    await reply(update, context, t(lang, "profile.cancelled"))
     return END
 
 
 def profile_conversation() -> ConversationHandler[Any]:
-    """The /profile ConversationHandler (register in group 0, before the catch-all handlers)."""
+    """The /profile ConversationHandler (in a group of its own, before the main handlers)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
         return ConversationHandler(
@@ -368,7 +355,7 @@ def profile_conversation() -> ConversationHandler[Any]:
                     CallbackQueryHandler(pick_done, pattern=r"^p:skip$"),
                 ],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), *left_for_another_command(DRAFT)],
             allow_reentry=True,
             conversation_timeout=CONVERSATION_TIMEOUT,
             name="profile",
