@@ -306,8 +306,15 @@ class SearchEngine:
                 from index.vectors import VectorStore
 
                 state.vectors = VectorStore(vecs.shape[1])
-            for p, vec in zip(chunk, vecs, strict=True):
-                state.upsert(make_record(p, self.taxonomy), lexical_counts(p), vec)
+            # one vector removal for the chunk's updated projects, one batched add: a removal
+            # rewrites FAISS's id map (O(n)), so doing it per project made builds quadratic
+            ids = np.asarray([p.id for p in chunk], dtype=np.int64)
+            updated = [p.id for p in chunk if p.id in state.records]
+            if updated:
+                state.vectors.remove(np.asarray(updated, dtype=np.int64))
+            for p in chunk:
+                state.upsert(make_record(p, self.taxonomy), lexical_counts(p), None)
+            state.vectors.add_new(ids, vecs)
             if bar is not None:
                 bar.update(len(chunk))
         if bar is not None:

@@ -32,6 +32,13 @@ class VectorStore:
         self.remove(ids)
         self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
 
+    def add_new(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Insert vectors under ids that are not in the store yet (no removal pass)."""
+        if len(ids):
+            self.index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+            )
+
     def remove(self, ids: np.ndarray) -> None:
         """Drop these ids (absent ones are ignored)."""
         ids = np.asarray(ids, dtype=np.int64)
