@@ -95,7 +95,7 @@ def _register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, throttle_gate), group=THROTTLE_GROUP)
     app.add_error_handler(on_error)
 
-    # ---- conversations: a step's answer stops the update; another command ends them ----------
+    # ---- conversations: a step's answer stops the update; something else ends them -----------
     app.add_handler(profile.profile_conversation(), group=PROFILE_GROUP)
     app.add_handler(interest.interest_conversation(), group=INTEREST_GROUP)
     app.add_handler(admin_add.add_conversation(), group=ADD_GROUP)  # admin side
@@ -116,7 +116,7 @@ def _register(app: Application) -> None:
     add(CallbackQueryHandler(details.show_details, pattern=r"^d:"))
     add(CallbackQueryHandler(language.lang_chosen, pattern=r"^lang:"))
     add(CallbackQueryHandler(forget.forget_chosen, pattern=r"^f:"))
-    add(CallbackQueryHandler(stale_button, pattern=r"^(p|i):"))
+    add(CallbackQueryHandler(stale_button, pattern=conversation.STALE_STEPS))
     add(InlineQueryHandler(inline.inline_query))
 
     # ---- admin side (issue 5): registrations go in this block --------------------------------

@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 from bot.handlers import admin_add, interest, profile
 from bot.localapi import parse_html
 from bot.services import Services
+from catalog.db import session_scope
+from catalog.investors import get_or_create_investor, update_profile
 from catalog.models import Interest, Investor, Project
 
 
@@ -70,7 +72,8 @@ async def at_note_step(bot: BotHarness, user_id: int) -> int:
     bot.user(user_id, language_code="en", username=f"u{user_id}")
     results = (await bot.send(user_id, "数据中心")).last("sendMessage")
     project_id = int(results.buttons[1]["callback_data"].removeprefix("i:"))
-    await bot.press(user_id, f"i:{project_id}")
+    calls = await bot.press(user_id, f"i:{project_id}")
+    assert len(calls.of("answerCallbackQuery")) == 1
     calls = await bot.press(user_id, f"i:{project_id}:y")
     assert "note" in (calls.last("editMessageText").text or "")
     return project_id
@@ -121,6 +124,9 @@ async def test_cancel_at_the_note_step_records_nothing(bot: BotHarness, svc: Ser
     text = only_reply(await bot.send(4104, "/cancel"), 4104)
     assert "Cancelled" in text and "nothing was recorded" in text
     assert is_search(only_reply(await bot.send(4104, "光伏"), 4104))
+    calls = await bot.press(4104, "i:skip")  # under the note question: out of date
+    assert calls.methods == ["answerCallbackQuery"]
+    assert "expired" in (calls.last("answerCallbackQuery").params.get("text") or "")
     assert interests(svc, 4104) == []
 
 
@@ -172,3 +178,42 @@ async def test_a_command_during_add_drops_the_draft_and_is_answered(
         assert session.exec(select(Project).where(Project.code == "TY-ABANDONED")).first() is None
     # the questions start from the first one again
     assert "1/16 · code" in only_reply(await bot.send(ADMIN_ID, "/add"), ADMIN_ID)
+
+
+async def test_pressing_interested_at_the_ticket_step_leaves_the_profile_questions(
+    bot: BotHarness, svc: Services
+) -> None:
+    bot.user(4108, language_code="en", username="u4108")
+    results = (await bot.send(4108, "数据中心")).last("sendMessage")
+    project_id = int(results.buttons[1]["callback_data"].removeprefix("i:"))
+    await at_ticket_step(bot, 4108)
+    await bot.press(4108, f"i:{project_id}", message_id=results.result["message_id"])
+    await bot.press(4108, f"i:{project_id}:y")
+    assert profile.DRAFT not in bot.app.user_data[4108]
+    # a note with an amount in it is the note, not the profile's ticket size
+    calls = await bot.send(4108, "2亿 this year")
+    mine = [parse_html(c.text or "") for c in calls.of("sendMessage") if c.chat_id == 4108]
+    assert len(mine) == 1 and "passed on" in mine[0]
+    assert [(i.project_id, i.note) for i in interests(svc, 4108)] == [(project_id, "2亿 this year")]
+    stored = investor(svc, 4108)
+    assert stored is not None and stored.ticket_min_cny is None
+
+
+async def test_changing_the_profile_at_the_note_step_leaves_the_interest(
+    bot: BotHarness, svc: Services
+) -> None:
+    bot.user(4109, language_code="en")
+    with session_scope(svc.db) as session:
+        get_or_create_investor(session, telegram_user_id=4109)
+        update_profile(session, telegram_user_id=4109, sectors=["data_center"])
+    menu = (await bot.send(4109, "/profile")).last("sendMessage")
+    assert menu.button("Sectors")["callback_data"] == "p:e:sectors"
+    await at_note_step(bot, 4109)
+    assert profile.DRAFT not in bot.app.user_data[4109]
+    calls = await bot.press(4109, "p:e:sectors", message_id=menu.result["message_id"])
+    assert "1/5" in (calls.last("editMessageText").text or "")
+    assert len(calls.of("answerCallbackQuery")) == 1
+    assert interest.DRAFT not in bot.app.user_data[4109]
+    # while ticking sectors, a typed text is a search, not a note passed on to the admins
+    assert is_search(only_reply(await bot.send(4109, "光伏"), 4109))
+    assert interests(svc, 4109) == []

@@ -20,7 +20,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.handlers.admin import actor, command_rest, describe_errors, refresh_index
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
-from bot.handlers.conversation import left_for_another_command, stops
+from bot.handlers.conversation import left_for_something_else, stops
 from bot.i18n import t
 from bot.permissions import admin_only
 from bot.render import esc
@@ -200,7 +200,7 @@ def add_conversation() -> ConversationHandler[Any]:
             },
             fallbacks=[
                 CommandHandler("cancel", stops(add_cancel)),
-                *left_for_another_command(STATE_KEY),
+                *left_for_something_else(STATE_KEY),
             ],
             name="admin_add",
             allow_reentry=True,

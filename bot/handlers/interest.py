@@ -23,7 +23,13 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
-from bot.handlers.conversation import END, drop_draft, left_for_another_command, stops
+from bot.handlers.conversation import (
+    END,
+    INTEREST_START,
+    drop_draft,
+    left_for_something_else,
+    stops,
+)
 from bot.handlers.details import published_project
 from bot.handlers.profile import CONVERSATION_TIMEOUT
 from bot.i18n import normalize_lang, t
@@ -125,9 +131,11 @@ async def notify_admins(context: Context, done: Recorded, user: UserRef) -> int:
     return reached
 
 
-@stops
 async def interest_start(update: Update, context: Context) -> int:
-    """i:<id>: ask whether the investor's Telegram contact may be shared."""
+    """i:<id>: ask whether the investor's Telegram contact may be shared.
+
+    An entry point: it does not stop the update, so another conversation going on ends.
+    """
     query = update.callback_query
     assert query is not None and query.data is not None and context.user_data is not None
     lang = await lang_of(update, context)
@@ -221,7 +229,7 @@ def interest_conversation() -> ConversationHandler[Any]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CallbackQueryHandler(interest_start, pattern=r"^i:\d+$")],
+            entry_points=[CallbackQueryHandler(interest_start, pattern=rf"^{INTEREST_START}$")],
             states={
                 CONSENT: [CallbackQueryHandler(consent_chosen, pattern=r"^i:\d+:[yn]$")],
                 NOTE: [
@@ -232,7 +240,7 @@ def interest_conversation() -> ConversationHandler[Any]:
             fallbacks=[
                 CallbackQueryHandler(interest_cancelled, pattern=r"^i:cancel$"),
                 CommandHandler("cancel", interest_cancelled),
-                *left_for_another_command(DRAFT),
+                *left_for_something_else(DRAFT),
             ],
             allow_reentry=True,
             conversation_timeout=CONVERSATION_TIMEOUT,

@@ -28,7 +28,13 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
-from bot.handlers.conversation import END, drop_draft, left_for_another_command, stops
+from bot.handlers.conversation import (
+    END,
+    PROFILE_MENU,
+    drop_draft,
+    left_for_something_else,
+    stops,
+)
 from bot.i18n import script, t
 from bot.render import esc, profile_summary, region_label, sector_label
 from bot.services import Services, services
@@ -238,9 +244,11 @@ async def profile_command(update: Update, context: Context) -> int:
     return MENU
 
 
-@stops
 async def menu_choice(update: Update, context: Context) -> int:
-    """p:e:<step> edits one part; p:restart asks everything again; p:close finishes."""
+    """p:e:<step> edits one part; p:restart asks everything again; p:close finishes.
+
+    An entry point: it does not stop the update, so another conversation going on ends.
+    """
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
@@ -342,10 +350,10 @@ def profile_conversation() -> ConversationHandler[Any]:
         return ConversationHandler(
             entry_points=[
                 CommandHandler("profile", profile_command),
-                CallbackQueryHandler(menu_choice, pattern=r"^p:(e:\w+|restart|close)$"),
+                CallbackQueryHandler(menu_choice, pattern=rf"^{PROFILE_MENU}$"),
             ],
             states={
-                MENU: [CallbackQueryHandler(menu_choice, pattern=r"^p:(e:\w+|restart|close)$")],
+                MENU: [CallbackQueryHandler(menu_choice, pattern=rf"^{PROFILE_MENU}$")],
                 PICK: [
                     CallbackQueryHandler(pick_toggle, pattern=r"^p:t:\d+$"),
                     CallbackQueryHandler(pick_done, pattern=r"^p:(ok|skip)$"),
@@ -355,7 +363,7 @@ def profile_conversation() -> ConversationHandler[Any]:
                     CallbackQueryHandler(pick_done, pattern=r"^p:skip$"),
                 ],
             },
-            fallbacks=[CommandHandler("cancel", cancel), *left_for_another_command(DRAFT)],
+            fallbacks=[CommandHandler("cancel", cancel), *left_for_something_else(DRAFT)],
             allow_reentry=True,
             conversation_timeout=CONVERSATION_TIMEOUT,
             name="profile",
