@@ -43,8 +43,12 @@ from bot.updates import PerUserUpdateProcessor
 _log = logging.getLogger(__name__)
 SETTINGS_KEY = "tuijie.settings"
 LOCAL_TOKEN = "1:local-chat-mode"  # a syntactically valid token for `tuijie chat` and tests
-# Commands shown in Telegram's menu, in this order; each has a "cmd.<name>" message key.
-MENU_COMMANDS = ["start", "search", "match", "profile", "interests", "lang", "forget", "help"]
+# Commands shown in Telegram's menu, in this order; each has a "cmd.<name>" message key
+# (the subscription ones in the admin side's catalogs, next to the rest of their strings).
+MENU_COMMANDS = [
+    "start", "search", "match", "profile", "interests",
+    "subscribe", "subscriptions", "unsubscribe", "lang", "forget", "help",
+]  # fmt: skip
 # Handler groups, run in this order for each update until one raises ApplicationHandlerStop.
 # Each conversation has a group of its own, so every one of them sees a command that ends it
 # (bot/handlers/conversation.py) before the command's own handler runs in the main group.

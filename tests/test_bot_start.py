@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from botharness import BotHarness, HandlerFailed
 from botsetup import bare_services
+from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.app import MENU_COMMANDS
 
@@ -29,6 +30,33 @@ async def test_post_init_sets_the_command_menu_in_both_languages(bot: BotHarness
     assert dict((c["command"], c["description"]) for c in en)["forget"] == "Delete your data"
 
 
+def investor_commands(bot: BotHarness) -> set[str]:
+    """Every command the application answers for anyone (admin-only ones left out)."""
+    found: set[str] = set()
+    handlers = [h for group in bot.app.handlers.values() for h in group]
+    while handlers:
+        handler = handlers.pop()
+        if isinstance(handler, ConversationHandler):
+            handlers += handler.entry_points + handler.fallbacks
+            handlers += [h for state in handler.states.values() for h in state]
+        elif isinstance(handler, CommandHandler) and not getattr(
+            handler.callback, "__wrapped_admin__", False
+        ):
+            found |= set(handler.commands)
+    return found
+
+
+async def test_every_investor_command_is_in_the_menu_with_a_description(bot: BotHarness) -> None:
+    commands = investor_commands(bot) - {"cancel"}  # /cancel is mentioned where it applies
+    assert {"subscribe", "unsubscribe", "subscriptions", "profile", "help"} <= commands
+    for lang, code in (("en", ""), ("zh", "zh")):
+        menu = {c["command"]: c["description"] for c in bot.api.commands[("default", code)]}
+        assert set(menu) == commands, lang
+        assert all(d and not d.startswith("cmd.") for d in menu.values()), menu
+    zh = {c["command"]: c["description"] for c in bot.api.commands[("default", "zh")]}
+    assert "订阅" in zh["subscribe"] and "退订" in zh["unsubscribe"]
+
+
 async def test_start_greets_in_the_users_language_and_escapes_their_name(bot: BotHarness) -> None:
     bot.user(11, first_name="<Li & Co>", language_code="zh-hans")
     calls = await bot.send(11, "/start")
@@ -45,7 +73,8 @@ async def test_start_greets_in_the_users_language_and_escapes_their_name(bot: Bo
 async def test_help_lists_the_commands_and_the_inline_usage(bot: BotHarness) -> None:
     bot.user(13, language_code="en")
     text = (await bot.send(13, "/help")).last("sendMessage").text or ""
-    for command in ("/profile", "/match", "/interests", "/lang", "/forget", "/search"):
+    for command in ("/profile", "/match", "/interests", "/lang", "/forget", "/search",
+                    "/subscribe", "/subscriptions", "/unsubscribe"):  # fmt: skip
         assert command in text
     assert "@tuijie_test_bot" in text
 
