@@ -34,6 +34,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import Context
 from bot.i18n import lang_from_code, t
+from bot.permissions import is_admin
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import KEY, Services, ServicesNotReady, open_services
 from bot.settings import Settings
@@ -179,10 +180,13 @@ async def throttle_gate(update: Update, context: Context) -> None:
     """Per-user flood control of messages: one polite warning, then silence.
 
     Button presses are not counted (ticking options quickly is normal); inline queries come
-    one per keystroke and are cheap to answer from the index.
+    one per keystroke and are cheap to answer from the index. Admins are never held back:
+    they are few and trusted, and answer /add's questions in quick succession.
     """
     user = update.effective_user
     if user is None or update.message is None:
+        return
+    if is_admin(settings_of(context.application), user.id):
         return
     svc = context.application.bot_data.get(KEY)
     if not isinstance(svc, Services):

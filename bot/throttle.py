@@ -7,6 +7,9 @@ from collections import deque
 from collections.abc import Callable
 from enum import Enum
 
+LIMIT = 5  # messages a user may send ...
+WINDOW = 3.0  # ... in this many seconds (admins are exempt: bot.app.throttle_gate)
+
 
 class Verdict(Enum):
     OK = "ok"
@@ -15,11 +18,16 @@ class Verdict(Enum):
 
 
 class Throttle:
-    """At most `limit` messages per `window` seconds per user."""
+    """At most `limit` messages per `window` seconds per user (tests pass their own limits)."""
 
     def __init__(
-        self, limit: int = 5, window: float = 3.0, clock: Callable[[], float] = time.monotonic
+        self,
+        limit: int = LIMIT,
+        window: float = WINDOW,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError(f"a flood limit needs limit >= 1 and window > 0, not {limit}/{window}")
         self.limit = limit
         self.window = window
         self.clock = clock

@@ -31,8 +31,7 @@ def seeded_services(tmp_path: Path) -> Services:
     svc = bare_services(tmp_path)
     with session_scope(svc.db) as session:
         import_into(session, DEV_CATALOG, fmt="jsonl")
-    # admins type fast in tests: the per-user flood control is not what is tested here
-    return dataclasses.replace(svc, throttle=Throttle(limit=10_000))
+    return svc
 
 
 @pytest.fixture
@@ -231,6 +230,29 @@ async def test_add_conversation_asks_required_then_optional_with_skip(bot: BotHa
     assert "1/16" in after.texts()[0]
     calls = await bot.send(ADMIN_ID, "/cancel")
     assert "Cancelled" in calls.texts()[0]
+
+
+async def test_admins_are_not_flood_limited_but_investors_are(tmp_path: Path) -> None:
+    now = [1000.0]
+    svc = dataclasses.replace(
+        seeded_services(tmp_path), throttle=Throttle(limit=2, window=10.0, clock=lambda: now[0])
+    )
+    answers = [
+        "/add", "TY-FAST", "快速录入项目", "2024-4", "一个很快录入的项目",
+        "Fast entry", "2024-12-01", "山西省太原市",
+    ]  # fmt: skip
+    async with BotHarness(svc.settings, svc) as bot:
+        bot.user(ADMIN_ID, language_code="en")
+        bot.user(INVESTOR, language_code="en")
+        for text in answers:
+            assert (await bot.send(ADMIN_ID, text)).texts(), text
+        calls = await bot.press(ADMIN_ID, "adm:add:save")
+        assert "Added" in (calls.last("sendMessage").text or "")
+        assert project(bot, "TY-FAST").region == "山西省太原市"
+        replies = [(await bot.send(INVESTOR, "/help")).texts() for _ in range(4)]
+        assert [len(r) for r in replies] == [1, 1, 1, 0]
+        assert "slow down" not in replies[0][0] and "very quickly" in replies[2][0]
+    svc.db.dispose()
 
 
 # --- import by document --------------------------------------------------------------------

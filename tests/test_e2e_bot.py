@@ -9,6 +9,8 @@ import json
 import os
 import signal
 import sys
+import time
+from collections import deque
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from fakebotapi import FakeBotAPI
 
 from bot.links import start_param
 from bot.localapi import Call, parse_html
+from bot.throttle import LIMIT, WINDOW
 from catalog.demo import DEMO_CATALOG
 from catalog.models import ProjectPublic
 
@@ -27,7 +30,6 @@ TOKEN = "123:fake-token"
 TUIJIE = str(Path(sys.executable).with_name("tuijie"))
 INVESTOR = 5551
 ADMIN = 5559
-HUMAN_PACE = 0.65  # seconds between typed messages: under the flood limit of 5 per 3 s
 
 
 def clean_env(**values: str) -> dict[str, str]:
@@ -61,6 +63,26 @@ class BotProcess:
                 await self.proc.wait()
         await asyncio.gather(*self._readers)
         return int(self.proc.returncode or 0)
+
+
+class Pace:
+    """Types as fast as the bot's flood limit allows, waiting only when it must.
+
+    The bot counts a message when it handles it, at the latest when its answer arrives; so a
+    new message may go once the LIMIT-th last one was answered WINDOW seconds ago.
+    """
+
+    def __init__(self) -> None:
+        self.answered: deque[float] = deque(maxlen=LIMIT)
+
+    async def ready(self) -> None:
+        """Wait until one more message would be under the limit."""
+        if len(self.answered) == LIMIT:
+            await asyncio.sleep(max(0.0, self.answered[0] + WINDOW + 0.05 - time.monotonic()))
+
+    def answered_now(self) -> None:
+        """The message just sent has been answered."""
+        self.answered.append(time.monotonic())
 
 
 @pytest.fixture
@@ -98,12 +120,15 @@ async def test_investor_journey_against_the_running_bot(server: FakeBotAPI, tmp_
         while server.get_updates_calls == 0:
             await asyncio.sleep(0.05)
         published = demo_projects()
+        pace = Pace()
 
         async def say(text: str) -> Call:
-            await asyncio.sleep(HUMAN_PACE)
+            await pace.ready()
             since = server.mark()
             await server.send_text(INVESTOR, text)
-            return await server.wait_for("sendMessage", chat_id=INVESTOR, since=since)
+            answer = await server.wait_for("sendMessage", chat_id=INVESTOR, since=since)
+            pace.answered_now()
+            return answer
 
         async def press(message: Call, data: str, method: str = "sendMessage") -> Call:
             since = server.mark()
@@ -128,10 +153,11 @@ async def test_investor_journey_against_the_running_bot(server: FakeBotAPI, tmp_
         assert "3.2亿元" in parse_html(answer.text or "") or "320 million" in (answer.text or "")
 
         # profile, then matches with reasons
-        await asyncio.sleep(HUMAN_PACE)
+        await pace.ready()
         since = server.mark()
         await server.send_text(INVESTOR, "/profile")
         question = await server.wait_for("sendMessage", chat_id=INVESTOR, since=since, count=2)
+        pace.answered_now()
         step = await press(question, question.button("New energy")["callback_data"],
                            "editMessageReplyMarkup")  # fmt: skip
         step = await press(question, "p:ok", "editMessageText")
@@ -149,10 +175,11 @@ async def test_investor_journey_against_the_running_bot(server: FakeBotAPI, tmp_
         interest_id = matches.buttons[1]["callback_data"]
         consent = await press(matches, interest_id)
         await press(consent, f"{interest_id}:y", "editMessageText")
-        await asyncio.sleep(HUMAN_PACE)
+        await pace.ready()
         since = server.mark()
         await server.send_text(INVESTOR, "Can invest this quarter")
         told = await server.wait_for("sendMessage", chat_id=ADMIN, since=since)
+        pace.answered_now()
         assert "@eve_investor" in parse_html(told.text or "")
         assert "Can invest this quarter" in parse_html(told.text or "")
 
