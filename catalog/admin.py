@@ -23,13 +23,13 @@ from catalog.exchange import (
     FIELDS,
     LIST_SEPARATOR,
     REQUIRED,
-    read_rows,
     record_dict,
     validate_record,
 )
 from catalog.importer import scan_file
 from catalog.models import PUBLISHED, WITHDRAWN, ProjectCreate, ProjectPublic
 from catalog.projects import ImportReport, apply_records, get_project, get_projects, set_status
+from catalog.readers import read_rows
 
 EDITABLE: tuple[str, ...] = tuple(f for f in FIELDS if f != "code")
 OPTIONAL: tuple[str, ...] = tuple(f for f in FIELDS if f not in REQUIRED and f != "status")

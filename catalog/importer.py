@@ -14,9 +14,10 @@ from tqdm import tqdm
 
 from catalog.db import session_scope
 from catalog.errors import InvalidCatalogFile, RowError
-from catalog.exchange import format_of, read_rows, validate_record, write_records
+from catalog.exchange import format_of, validate_record, write_records
 from catalog.models import AuditEntry, ProjectCreate
 from catalog.projects import CHUNK_SIZE, ImportReport, apply_records, iter_project_rows
+from catalog.readers import read_rows
 
 
 def _valid_records(

@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from catalog import exchange
+from catalog import readers
 from catalog.errors import RowError
 from catalog.exchange import (
     UnsupportedFormat,
     format_of,
-    read_rows,
     record_dict,
     validate_record,
     write_records,
 )
 from catalog.models import ProjectCreate
+from catalog.readers import read_rows
 
 GOOD: dict[str, Any] = {
     "code": "TY-1",
@@ -107,7 +107,7 @@ def test_jsonl_rows_carry_file_lines_and_invalid_json_is_a_row_error(tmp_path: P
 def test_json_array_elements_carry_the_line_they_start_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    monkeypatch.setattr(exchange, "_READ_CHUNK", chunk)  # exercise the refill path too
+    monkeypatch.setattr(readers, "_READ_CHUNK", chunk)  # exercise the refill path too
     path = tmp_path / "c.json"
     path.write_text(
         '[\n  {"code": "A", "n": 12345},\n\n  {"code": "B",\n   "tags": ["x"]},\n'
