@@ -57,16 +57,32 @@ def plain_title(lang: str, project: ProjectPublic) -> str:
     return script(lang, project.name)
 
 
+def industry_sector(industry: str) -> str | None:
+    """The taxonomy sector that IS this industry (same name, or a term of exactly one sector)."""
+    from index.taxonomy import load_taxonomy
+    from index.text import normalize
+
+    taxonomy = load_taxonomy()
+    wanted = industry.strip().lower()
+    for sector in taxonomy.sectors:
+        if wanted in (sector.zh.lower(), sector.en.lower()):
+            return sector.key
+    keys = taxonomy.term_sectors.get(normalize(industry)) or []
+    return keys[0] if len(keys) == 1 else None
+
+
 def industry_label(lang: str, industry: str | None) -> str:
-    """A project's industry: in English the taxonomy's name for it when there is one (escaped)."""
+    """A project's own industry: in English the taxonomy's name for exactly that sector (escaped).
+
+    Never a narrower or related sector: 新材料 is "New materials", not "Batteries"; an industry
+    the taxonomy has no sector for is shown as written.
+    """
     if not industry:
         return ""
     if base_lang(lang) == "en":
-        from index.taxonomy import load_taxonomy
-
-        keys = load_taxonomy().expand(industry)
-        if keys:
-            return esc(sector_label(lang, keys[0]))
+        key = industry_sector(industry)
+        if key:
+            return esc(sector_label(lang, key))
     return shown(lang, industry)
 
 

@@ -220,3 +220,24 @@ async def test_traditional_chinese_is_answered_in_traditional(
     cards = shown((await bot.send(2010, "數據中心")).last("sendMessage").text)
     assert "總投資" in cards and "总投资" not in cards
     assert html.unescape(cards) == cards
+
+
+async def test_english_sector_is_the_projects_own_industry(bot: BotHarness, svc: Services) -> None:
+    bot.user(2011, language_code="en")
+    materials = project(svc, "TEST-ESC")
+    assert materials.industry == "新材料"
+    text = shown(
+        (await bot.send(2011, f"/start {start_param(materials)}")).last("sendMessage").text
+    )
+    assert "Sector: New materials" in text and "Batteries" not in text
+
+    digital = project(svc, "DEV-001")
+    assert digital.industry == "数字经济"
+    text = shown((await bot.send(2011, f"/start {start_param(digital)}")).last("sendMessage").text)
+    assert "Sector: Digital economy" in text and "Semiconductors" not in text
+    hits = svc.search.search("数字经济", k=5).hits
+    cards = shown((await bot.send(2011, "数字经济")).last("sendMessage").text)
+    industries = [h.project.industry for h in hits]
+    assert "数字经济" in industries
+    assert cards.count("· Digital economy") == industries.count("数字经济")
+    assert cards.count("· Semiconductors") == industries.count("半导体")
