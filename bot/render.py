@@ -18,6 +18,15 @@ from index.match import Profile, Reason
 from index.money import format_cny
 
 PAGE_SIZE = 5
+QUOTE_CHARS = 100  # a user's text is echoed back at most this long
+
+
+def clip(text: str, limit: int = QUOTE_CHARS) -> str:
+    """`text` cut to at most `limit` characters, ending in … when it was cut (not escaped)."""
+    text = " ".join(text.split()) if len(text) > limit else text
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 def esc(text: object) -> str:

@@ -23,7 +23,7 @@ from bot.digest import select_codes
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
 from bot.i18n import t
 from bot.permissions import admin_only
-from bot.render import esc
+from bot.render import clip, esc
 from bot.services import Services, services
 from catalog import admin, audit, outbox, stats
 from catalog.db import session_scope
@@ -36,6 +36,7 @@ from catalog.projects import count_projects
 _log = logging.getLogger(__name__)
 AUDIT_PAGE = 10
 VALUE_WIDTH = 60
+STATS_QUERY_CHARS = 60  # queries in /stats are cut to this many characters
 
 
 # --- shared helpers (also used by admin_add and admin_import) ---------------------------------
@@ -349,7 +350,7 @@ def _stats(svc: Services) -> tuple[stats.CatalogStats, int]:
 
 
 def _pairs(items: Iterable[tuple[str, int]]) -> str:
-    return "\n".join(f"• {esc(text)} — {n}" for text, n in items) or "—"
+    return "\n".join(f"• {esc(clip(text, STATS_QUERY_CHARS))} — {n}" for text, n in items) or "—"
 
 
 @admin_only

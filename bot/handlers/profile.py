@@ -36,7 +36,7 @@ from bot.handlers.conversation import (
     stops,
 )
 from bot.i18n import script, t
-from bot.render import esc, profile_summary, region_label, sector_label
+from bot.render import clip, esc, profile_summary, region_label, sector_label
 from bot.services import Services, services
 from catalog.db import session_scope
 from catalog.investors import get_or_create_investor, has_profile, update_profile
@@ -321,7 +321,7 @@ async def ticket_text(update: Update, context: Context) -> int:
         return await leave(update, context)
     lang = await lang_of(update, context)
     if parsed is None:
-        text = t(lang, "profile.bad_amount", text=esc(message.text[:100]))
+        text = t(lang, "profile.bad_amount", text=esc(clip(message.text)))
         await reply(update, context, text)
         raise ApplicationHandlerStop(TICKET)
     profile = await blocking(save_step, services(context), user_ref(update), "ticket", parsed)

@@ -20,7 +20,7 @@ from bot.handlers.common import (
     user_ref,
 )
 from bot.i18n import script, t
-from bot.render import PAGE_SIZE, card, esc, project_buttons, results_keyboard
+from bot.render import PAGE_SIZE, card, clip, esc, project_buttons, results_keyboard
 from bot.services import Services, services
 from catalog.db import session_scope
 from catalog.investors import get_or_create_investor, get_query, log_query
@@ -125,7 +125,7 @@ def render_page(lang: str, page: Page, username: str) -> tuple[str, InlineKeyboa
         return t(lang, "start.catalog_empty"), None
     if result.notice == "query_truncated":
         lines.append(t(lang, "search.notice.query_truncated"))
-    query = esc(script(lang, result.query))
+    query = esc(script(lang, clip(result.query)))
     if not result.hits:
         lines.append(t(lang, "search.none", query=query))
         if page.sectors or page.regions:
