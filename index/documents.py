@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -47,6 +46,7 @@ FIELD_WEIGHTS = {
     "summary_en": 1.0,
 }
 DENSE_SUMMARY_CHARS = 200
+IN_BATCH = 500
 
 
 @dataclass
@@ -74,24 +74,17 @@ class DocRecord:
         return cls(**raw)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
+def content_hash(values: tuple[Any, ...]) -> str:
+    """A stable hash of a stored project row's indexed fields (as the driver returns them)."""
+    return hashlib.blake2b(repr(values).encode("utf-8"), digest_size=12).hexdigest()
 
 
-def content_hash(values: dict[str, Any]) -> str:
-    """A stable hash of the indexed fields of a project (a row mapping or model dump)."""
-    payload = "\x1f".join([repr(_plain(values.get(k))) for k in INDEXED_FIELDS])
-    return hashlib.blake2b(payload.encode("utf-8"), digest_size=12).hexdigest()
-
-
-def make_record(project: ProjectPublic, taxonomy: Taxonomy) -> DocRecord:
-    """The index record of a project."""
+def make_record(project: ProjectPublic, taxonomy: Taxonomy, content: str) -> DocRecord:
+    """The index record of a project (`content`: its hash from `current_hashes`)."""
     return DocRecord(
         id=project.id,
         code=project.code,
-        hash=content_hash(project.model_dump()),
+        hash=content,
         name=project.name,
         batch=project.batch,
         published_on=project.published_on.isoformat() if project.published_on else None,
@@ -164,23 +157,45 @@ def iter_projects(
     batch_size: int = 2000,
 ) -> Iterator[ProjectPublic]:
     """Projects from the database (all, or those codes/ids), in id order."""
+    if codes is not None or ids is not None:
+        col = Project.code if codes is not None else Project.id
+        keys = list(codes if codes is not None else ids or [])
+        for start in range(0, len(keys), IN_BATCH):  # stay under SQL variable limits
+            with Session(db) as session:
+                stmt = select(Project).where(col.in_(keys[start : start + IN_BATCH]))  # type: ignore[union-attr]
+                rows = session.execute(stmt.order_by(Project.id)).scalars().all()  # type: ignore[arg-type]
+                yield from (to_public(r) for r in rows)
+        return
     with Session(db) as session:
         stmt = select(Project).order_by(Project.id)  # type: ignore[arg-type]
-        if codes is not None:
-            stmt = stmt.where(Project.code.in_(list(codes)))  # type: ignore[attr-defined]
-        if ids is not None:
-            stmt = stmt.where(Project.id.in_(list(ids)))  # type: ignore[union-attr]
         for row in session.execute(stmt.execution_options(yield_per=batch_size)).scalars():
             yield to_public(row)
 
 
-def current_hashes(db: Engine) -> dict[int, tuple[str, str]]:
-    """id -> (code, content hash) of every published project, read without building models."""
-    cols = [getattr(Project, f) for f in ("id", *INDEXED_FIELDS)]
+def current_hashes(
+    db: Engine, *, ids: Iterable[int] | None = None, published_only: bool = True
+) -> dict[int, tuple[str, str]]:
+    """id -> (code, content hash) of projects, hashed from the values as the driver stores them.
+
+    Plain SQL and no decoding keep the startup check of a large catalog fast; the index
+    records get their hashes from this same function, so both sides always agree.
+    """
+    table = Project.__tablename__
+    base = f"SELECT id, {', '.join(INDEXED_FIELDS)} FROM {table}"
+    conditions = [f"status = '{PUBLISHED}'"] if published_only else []
+    keys = None if ids is None else [int(i) for i in ids]  # ints only: safe to inline
+    batches: list[list[int] | None] = (
+        [None] if keys is None else [keys[i : i + IN_BATCH] for i in range(0, len(keys), IN_BATCH)]
+    )
     out: dict[int, tuple[str, str]] = {}
     with db.connect() as conn:
-        result = conn.execute(select(*cols).where(Project.status == PUBLISHED))  # type: ignore[arg-type]
-        for row in result.mappings():
-            values = dict(row)
-            out[int(values["id"])] = (str(values["code"]), content_hash(values))
+        for batch in batches:
+            where = list(conditions)
+            if batch is not None:
+                if not batch:
+                    continue
+                where.append(f"id IN ({', '.join(map(str, batch))})")
+            sql = base + (" WHERE " + " AND ".join(where) if where else "")
+            for row in conn.exec_driver_sql(sql):
+                out[int(row[0])] = (str(row[1]), content_hash(tuple(row[1:])))
     return out

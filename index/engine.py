@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Engine
@@ -156,11 +157,11 @@ class SearchEngine:
                 if old_id is not None and old_id != p.id:
                     state.remove(old_id)
                 fresh.append(p)
+            stored = current_hashes(self.db, ids=[p.id for p in fresh], published_only=False)
             fresh = [
                 p
                 for p in fresh
-                if (rec := state.records.get(p.id)) is None
-                or rec.hash != make_record(p, self.taxonomy).hash
+                if (rec := state.records.get(p.id)) is None or rec.hash != stored[p.id][1]
             ]
             self._index_projects(fresh)
             if save and (touched or fresh):
@@ -282,7 +283,7 @@ class SearchEngine:
         assert self._state is not None
         return self._state
 
-    def _index_projects(self, projects: list[ProjectPublic]) -> None:
+    def _index_projects(self, projects: list[ProjectPublic], bar: Any = None) -> None:
         """Embed and index these projects (in chunks, with progress on long runs)."""
         state = self._state
         assert state is not None
@@ -293,13 +294,12 @@ class SearchEngine:
             )
             self._rebuild()
             return
-        bar = None
-        if self.progress and len(projects) > CHUNK:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(projects), desc="indexing projects", unit="project")
+        own_bar = bar is None and self.progress and len(projects) > CHUNK
+        if own_bar:
+            bar = _progress(len(projects))
         for start in range(0, len(projects), CHUNK):
             chunk = [p for p in projects[start : start + CHUNK] if p.status == PUBLISHED]
+            stored = current_hashes(self.db, ids=[p.id for p in chunk], published_only=False)
             texts = [dense_text(p, self.embedder.info.multilingual) for p in chunk]
             vecs = self.embedder.encode_passages(texts)
             if state.vectors is None:
@@ -313,21 +313,33 @@ class SearchEngine:
             if updated:
                 state.vectors.remove(np.asarray(updated, dtype=np.int64))
             for p in chunk:
-                state.upsert(make_record(p, self.taxonomy), lexical_counts(p), None)
+                record = make_record(p, self.taxonomy, stored[p.id][1])
+                state.upsert(record, lexical_counts(p), None)
             state.vectors.add_new(ids, vecs)
             if bar is not None:
                 bar.update(len(chunk))
-        if bar is not None:
+        if own_bar and bar is not None:
             bar.close()
 
     def _rebuild(self) -> SyncReport:
         from index.vectors import VectorStore
 
         self._state = IndexState(VectorStore(self.embedder.dim))
-        projects = [p for p in iter_projects(self.db) if p.status == PUBLISHED]
-        self._index_projects(projects)
+        total = len(current_hashes(self.db)) if self.progress else 0
+        bar = _progress(total) if total > CHUNK else None
+        added, chunk = 0, []
+        for p in iter_projects(self.db):  # streamed: a large catalog never sits in memory
+            if p.status == PUBLISHED:
+                chunk.append(p)
+            if len(chunk) == CHUNK:
+                self._index_projects(chunk, bar)
+                added, chunk = added + len(chunk), []
+        self._index_projects(chunk, bar)
+        added += len(chunk)
+        if bar is not None:
+            bar.close()
         self._save()
-        return SyncReport(added=len(projects), rebuilt=True)
+        return SyncReport(added=added, rebuilt=True)
 
     def _relex(self) -> None:
         """Tokenisation or taxonomy changed: rebuild BM25 and sectors, keep the vectors."""
@@ -335,7 +347,8 @@ class SearchEngine:
         fresh = IndexState(old.vectors)
         for p in iter_projects(self.db, ids=list(old.records)):
             if p.status == PUBLISHED:
-                fresh.upsert(make_record(p, self.taxonomy), lexical_counts(p), None)
+                record = make_record(p, self.taxonomy, old.records[p.id].hash)
+                fresh.upsert(record, lexical_counts(p), None)
         self._state = fresh
         self._save()
 
@@ -355,6 +368,13 @@ class SearchEngine:
         if not ids:
             return {}
         return {p.id: p for p in iter_projects(self.db, ids=ids) if p.status == PUBLISHED}
+
+
+def _progress(total: int) -> Any:
+    """A tqdm bar for long indexing runs."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="indexing projects", unit="project")
 
 
 def _batch_key(batch: str) -> tuple[int, ...]:

@@ -140,9 +140,9 @@ class LexicalIndex:
         self.rows_tf = np.split(data.astype(np.float32), bounds[1:-1]) if len(lengths) else []
         self._alive = alive.astype(bool)
         self._dl = np.zeros(len(lengths), dtype=np.float32)
-        if len(lengths) and len(data):
-            cums = np.concatenate([[0.0], np.cumsum(data, dtype=np.float64)])
-            self._dl = (cums[bounds[1:]] - cums[bounds[:-1]]).astype(np.float32)
+        nonempty = lengths > 0
+        if nonempty.any():
+            self._dl[nonempty] = np.add.reduceat(data, bounds[:-1][nonempty]).astype(np.float32)
         self.df = np.zeros(len(self.terms), dtype=np.int32)
         live_terms = indices[np.repeat(alive, lengths)] if len(lengths) else indices
         if len(live_terms):

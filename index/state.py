@@ -149,6 +149,7 @@ class IndexState:
             for slot, pid in enumerate(self.id_of_slot)
         ]
         (directory / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+        self.facets.save(directory)
         if self.vectors is not None:
             self.vectors.save(directory)
 
@@ -161,18 +162,28 @@ class IndexState:
         docs = json.loads((directory / "docs.json").read_text(encoding="utf-8"))
         if len(docs) != state.lexical.slots:
             raise ValueError("docs.json and lexical.npz disagree")
+        fast_facets = (directory / "facets.npz").exists()
+        regions: list[str | None] = []
         for slot, raw in enumerate(docs):
             if raw is None:  # a dead slot
                 state.id_of_slot.append(-1)
-                state.facets.reserve(slot)
+                regions.append(None)
+                if not fast_facets:
+                    state.facets.reserve(slot)
                 continue
-            rec = DocRecord.from_json(raw)
+            rec = DocRecord(**raw)
             state.records[rec.id] = rec
             state.slot_of[rec.id] = slot
             state.id_of_slot.append(rec.id)
             state.code_to_id[rec.code] = rec.id
-            state.facets.set(slot, rec)
-            gazetteer().activate(rec.region)
+            regions.append(rec.region)
+            if not fast_facets:
+                state.facets.set(slot, rec)
             for key, strength in rec.sectors.items():
                 state._sector_slots.setdefault(key, {})[slot] = strength
+        if fast_facets:
+            state.facets = Facets.load(directory, regions)
+        gaz = gazetteer()
+        for region in set(regions):
+            gaz.activate(region)
         return state
