@@ -217,3 +217,17 @@ async def test_changing_the_profile_at_the_note_step_leaves_the_interest(
     # while ticking sectors, a typed text is a search, not a note passed on to the admins
     assert is_search(only_reply(await bot.send(4109, "光伏"), 4109))
     assert interests(svc, 4109) == []
+
+
+async def test_words_without_an_amount_at_the_ticket_step_keep_the_question_open(
+    bot: BotHarness, svc: Services
+) -> None:
+    await at_ticket_step(bot, 4111)
+    text = only_reply(await bot.send(4111, "lots"), 4111)
+    assert text.startswith("I could not read “lots” as an amount")
+    assert not is_search(text)
+    assert profile.DRAFT in bot.app.user_data[4111]
+    text = only_reply(await bot.send(4111, "2亿以上"), 4111)
+    assert "4/5" in text
+    stored = investor(svc, 4111)
+    assert stored is not None and stored.ticket_min_cny == 2e8

@@ -8,7 +8,6 @@ never sees a conversation's answer; any other command ends the conversation
 
 from __future__ import annotations
 
-import re
 import time
 import warnings
 from collections import Counter
@@ -56,7 +55,6 @@ DRAFT = "profile.draft"
 OPTIONS_TTL = 300.0
 MAX_OPTIONS = 24
 CONVERSATION_TIMEOUT = 900  # seconds; an abandoned step stops waiting for its answer
-NUMBER = re.compile(r"[0-9零一二两三四五六七八九十百千万亿]")
 
 
 @dataclass
@@ -311,14 +309,11 @@ async def pick_done(update: Update, context: Context) -> int:
 async def ticket_text(update: Update, context: Context) -> int:
     """A typed ticket size: stored when it reads as an amount, else asked again.
 
-    Text without any number means the investor moved on: the conversation ends and the text
-    goes on to the plain-text search (the update is not stopped).
+    Any unreadable text (with or without digits) keeps the question open; Skip or /cancel leave.
     """
     message = update.effective_message
     assert message is not None and message.text is not None
     parsed = parse_ticket(message.text)
-    if parsed is None and not NUMBER.search(message.text):
-        return await leave(update, context)
     lang = await lang_of(update, context)
     if parsed is None:
         text = t(lang, "profile.bad_amount", text=esc(clip(message.text)))
