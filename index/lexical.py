@@ -104,13 +104,16 @@ class LexicalIndex:
     def compact(self) -> None:
         """Fold the delta into the CSC matrix."""
         n_terms = len(self.terms)
+        self._csc = None  # let the old matrix go first: at 100k documents each one is ~200 MB
         lengths = np.fromiter((len(r) for r in self.rows_terms), dtype=np.int64, count=self.slots)
         indptr = np.zeros(self.slots + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
         indices = np.concatenate(self.rows_terms) if self.slots else np.zeros(0, np.int32)
         data = np.concatenate(self.rows_tf) if self.slots else np.zeros(0, np.float32)
         csr = sp.csr_matrix((data, indices, indptr), shape=(self.slots, max(n_terms, 1)))
+        del data, indices
         self._csc = csr.tocsc()
+        del csr
         self._csc_slots = self.slots
         self._delta = {}
 
