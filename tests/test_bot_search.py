@@ -241,3 +241,23 @@ async def test_english_sector_is_the_projects_own_industry(bot: BotHarness, svc:
     assert "数字经济" in industries
     assert cards.count("· Digital economy") == industries.count("数字经济")
     assert cards.count("· Semiconductors") == industries.count("半导体")
+
+
+async def test_a_chosen_language_wins_over_the_script_of_one_message(bot: BotHarness) -> None:
+    bot.user(2012, language_code="en")
+    await bot.send(2012, "/lang")
+    await bot.press(2012, "lang:zh")
+    cards = shown((await bot.send(2012, "數據中心")).last("sendMessage").text)
+    assert "总投资" in cards and "總投資" not in cards
+    assert "我能做什么" in shown((await bot.send(2012, "/help")).last("sendMessage").text)
+
+
+async def test_traditional_is_for_that_reply_only_when_no_language_was_chosen(
+    bot: BotHarness,
+) -> None:
+    bot.user(2013, language_code="zh")
+    cards = shown((await bot.send(2013, "數據中心")).last("sendMessage").text)
+    assert "總投資" in cards
+    assert "我能做什么" in shown((await bot.send(2013, "/help")).last("sendMessage").text)
+    cards = shown((await bot.send(2013, "数据中心")).last("sendMessage").text)
+    assert "总投资" in cards and "總投資" not in cards

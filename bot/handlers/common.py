@@ -23,7 +23,6 @@ Context = ContextTypes.DEFAULT_TYPE
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
 LANG_KEY = "lang"
-HANT_KEY = "hant"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -64,30 +63,32 @@ def _stored_language(svc: Services, user_id: int) -> str | None:
 
 
 async def lang_of(update: Update, context: Context) -> str:
-    """The language to answer in: stored choice, else Telegram's; traditional if they write it."""
+    """The language to answer in: the stored /lang choice always wins.
+
+    A user who never chose gets Telegram's language, except that a message written in
+    traditional characters gets a traditional reply (that reply only).
+    """
     user = update.effective_user
     data = context.user_data
     if user is None or data is None:
         return "en"
+    if LANG_KEY not in data:
+        stored = await blocking(_stored_language, services(context), user.id)
+        data[LANG_KEY] = normalize_lang(stored) if stored else None
+    chosen = data[LANG_KEY]
+    if chosen:
+        return str(chosen)
     message = update.effective_message
     text = message.text if message is not None and message.text else None
-    if text and has_chinese(text):
-        data[HANT_KEY] = is_traditional(text)
-    lang = data.get(LANG_KEY)
-    if lang is None:
-        stored = await blocking(_stored_language, services(context), user.id)
-        lang = normalize_lang(stored) if stored else lang_from_code(user.language_code)
-        data[LANG_KEY] = lang
-    if data.get(HANT_KEY):
+    if text and has_chinese(text) and is_traditional(text):
         return "zh-hant"
-    return str(lang)
+    return lang_from_code(user.language_code)
 
 
 def remember_language(context: Context, lang: str) -> None:
     """Cache a newly chosen language for this user."""
     if context.user_data is not None:
         context.user_data[LANG_KEY] = lang
-        context.user_data[HANT_KEY] = lang == "zh-hant"
 
 
 def bot_username(context: Context) -> str:
