@@ -4,6 +4,7 @@ Application with the real search engine over the dev catalog (plus two awkward p
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -261,3 +262,28 @@ async def test_traditional_is_for_that_reply_only_when_no_language_was_chosen(
     assert "我能做什么" in shown((await bot.send(2013, "/help")).last("sendMessage").text)
     cards = shown((await bot.send(2013, "数据中心")).last("sendMessage").text)
     assert "总投资" in cards and "總投資" not in cards
+
+
+async def test_english_nothing_found_suggests_english_sector_and_region_names(
+    bot: BotHarness, svc: Services
+) -> None:
+    bot.user(2014, language_code="en")
+    assert svc.search.search("新能源 西藏").total == 0
+    text = shown((await bot.send(2014, "新能源 西藏")).last("sendMessage").text)
+    (hint,) = [line for line in text.splitlines() if line.startswith("Try a sector")]
+    assert not re.search(r"[\u4e00-\u9fff]", hint), hint
+    assert "Shanxi" in hint or "Guizhou" in hint or "Inner Mongolia" in hint
+
+
+async def test_an_english_question_from_a_chinese_user_gets_english_buttons(
+    bot: BotHarness, svc: Services
+) -> None:
+    bot.user(2015, language_code="zh")
+    question = "How much private capital does Gui'an New Area Green Data Center Phase II need?"
+    answer = svc.search.ask(question)
+    assert answer.kind == "attribute" and answer.lang == "en"
+    sent = (await bot.send(2015, question)).last("sendMessage")
+    assert answer.text in shown(sent.text)
+    labels = [b["text"] for b in sent.buttons]
+    assert any("Details" in label for label in labels) and "♥ Interested" in labels, labels
+    assert not any(re.search(r"[\u4e00-\u9fff]", label) for label in labels), labels

@@ -19,8 +19,17 @@ from bot.handlers.common import (
     reply,
     user_ref,
 )
-from bot.i18n import script, t
-from bot.render import PAGE_SIZE, card, clip, esc, project_buttons, results_keyboard
+from bot.i18n import base_lang, script, t
+from bot.render import (
+    PAGE_SIZE,
+    card,
+    clip,
+    esc,
+    industry_label,
+    project_buttons,
+    region_label,
+    results_keyboard,
+)
 from bot.services import Services, services
 from catalog.db import session_scope
 from catalog.investors import get_or_create_investor, get_query, log_query
@@ -111,6 +120,11 @@ def run_page(svc: Services, query_id: int, offset: int) -> Page | None:
     return Page(query_id, result, offset, [], [])
 
 
+def suggested_region(lang: str, province: str) -> str:
+    """A province to try: its English name in English, its full name in Chinese (escaped)."""
+    return esc(region_label(lang, province) if base_lang(lang) == "en" else script(lang, province))
+
+
 def render_page(lang: str, page: Page, username: str) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and buttons of a results page (or the nothing-found answer)."""
     result = page.result
@@ -129,12 +143,13 @@ def render_page(lang: str, page: Page, username: str) -> tuple[str, InlineKeyboa
     if not result.hits:
         lines.append(t(lang, "search.none", query=query))
         if page.sectors or page.regions:
+            sep = "、" if base_lang(lang) == "zh" else ", "
             lines.append(
                 t(
                     lang,
                     "search.suggest",
-                    sectors="、".join(esc(script(lang, s)) for s in page.sectors) or "—",
-                    regions="、".join(esc(script(lang, r)) for r in page.regions) or "—",
+                    sectors=sep.join(industry_label(lang, s) for s in page.sectors) or "—",
+                    regions=sep.join(suggested_region(lang, r) for r in page.regions) or "—",
                 )
             )
         return "\n".join(lines), None
@@ -172,6 +187,8 @@ async def answer_text(update: Update, context: Context, text: str) -> None:
     if ATTRIBUTE.search(normalize(text)):
         answer = await blocking(run_ask, svc, user, text)
         if answer is not None:
+            if base_lang(answer.lang) != base_lang(lang):
+                lang = answer.lang  # the whole reply (buttons too) in the answer's language
             body, buttons = render_answer(lang, answer, bot_username(context))
             await reply(update, context, body, buttons)
             return
