@@ -37,6 +37,11 @@ REQUIRED_ORDER: tuple[str, ...] = tuple(f for f in FIELDS if f in REQUIRED)
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
 _UNITS = {"万": 1e4, "亿": 1e8, "w": 1e4, "k": 1e3, "m": 1e6, "b": 1e9}
 # Stand-ins for required fields while checking a single field on its own.
+_QUOTE_PAIRS = (("“", "”"), ("‘", "’"), ("「", "」"), ("『", "』"))
+_UNCLOSED = (
+    "cannot read the arguments: a quotation mark is not closed; put a value with spaces in "
+    'matching quotes, e.g. name="太原 半导体"'
+)
 _PLACEHOLDER = {"code": "X", "name": "X", "batch": "X", "summary": "X"}
 
 
@@ -71,12 +76,25 @@ class Change:
         return bool(self.changes)
 
 
+def straight_quotes(text: str) -> str:
+    """Pairs of “…” ‘…’ 「…」 『…』 rewritten as shell quoting (a lone ’ stays an apostrophe)."""
+    for opening, closing in _QUOTE_PAIRS:
+        text = re.sub(f"{opening}([^{closing}]*){closing}", lambda m: shlex.quote(m.group(1)), text)
+    if any(mark in text for mark in "“”‘「」『』"):
+        raise InvalidAssignment(_UNCLOSED)
+    return text
+
+
 def parse_assignments(text: str, *, allowed: tuple[str, ...] = FIELDS) -> dict[str, str]:
-    """`a=1 b="two words"` -> {"a": "1", "b": "two words"} (shell quoting, like shlex)."""
+    """`a=1 b="two words"` -> {"a": "1", "b": "two words"} (shell quoting, like shlex).
+
+    Curly and corner quotes (“…” ‘…’ 「…」 『…』), as phones type them, quote like "…".
+    """
+    text = straight_quotes(text)
     try:
         tokens = shlex.split(text)
     except ValueError as exc:
-        raise InvalidAssignment(f"cannot read the arguments: {exc}") from exc
+        raise InvalidAssignment(_UNCLOSED) from exc
     values: dict[str, str] = {}
     for token in tokens:
         match = _ASSIGNMENT.fullmatch(token)

@@ -46,6 +46,8 @@ FORMATS: tuple[str, ...] = ("jsonl", "json", "csv")
 LIST_SEPARATOR = ";"
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A project code is one word: no whitespace or control characters, so commands can name it.
+CODE = re.compile(r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]+")
 
 
 class UnsupportedFormat(CatalogError):
@@ -129,6 +131,8 @@ def validate_record(
     for field in TEXTS:
         values[field], error = _check_text(field, raw.get(field), line)
         errors += [error] if error else []
+    if values["code"] is not None and not CODE.fullmatch(values["code"]):
+        errors.append(RowError(line, "code", "must be one word: no spaces or control characters"))
     for field in AMOUNTS:
         values[field], error = _check_amount(field, raw.get(field), line)
         errors += [error] if error else []
