@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from botharness import BotHarness, HandlerFailed
-from botsetup import bare_services
+from botsetup import ADMIN_ID, bare_services
 from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.app import MENU_COMMANDS
@@ -77,6 +77,22 @@ async def test_help_lists_the_commands_and_the_inline_usage(bot: BotHarness) -> 
                     "/subscribe", "/subscriptions", "/unsubscribe"):  # fmt: skip
         assert command in text
     assert "@tuijie_test_bot" in text
+
+
+@pytest.mark.parametrize(("code", "heading"), [("en", "Admin commands"), ("zh", "管理员命令")])
+async def test_help_for_an_admin_adds_the_admin_commands(
+    bot: BotHarness, code: str, heading: str
+) -> None:
+    bot.user(ADMIN_ID, language_code=code)
+    bot.user(15, language_code=code)
+    admin_help = (await bot.send(ADMIN_ID, "/help")).last("sendMessage").text or ""
+    assert heading in admin_help
+    for command in ("/add", "/edit", "/withdraw", "/restore", "/import", "/export",
+                    "/publish", "/audit", "/stats"):  # fmt: skip
+        assert command in admin_help, command
+    investor_help = (await bot.send(15, "/help")).last("sendMessage").text or ""
+    assert heading not in investor_help and "/withdraw" not in investor_help
+    assert admin_help.startswith(investor_help)
 
 
 async def test_a_failing_handler_is_logged_and_the_user_gets_a_polite_message(

@@ -16,6 +16,7 @@ from bot.handlers.common import (
     user_ref,
 )
 from bot.i18n import t
+from bot.permissions import is_admin
 from bot.render import esc
 from bot.services import Services, services
 from catalog.db import session_scope
@@ -63,4 +64,8 @@ async def start(update: Update, context: Context) -> None:
 async def help_command(update: Update, context: Context) -> None:
     """List what the bot can do."""
     lang = await lang_of(update, context)
-    await reply(update, context, t(lang, "help.text", bot=esc(bot_username(context))))
+    text = t(lang, "help.text", bot=esc(bot_username(context)))
+    user = update.effective_user
+    if is_admin(services(context).settings, user.id if user else None):
+        text += "\n\n" + t(lang, "admin.help")
+    await reply(update, context, text)
