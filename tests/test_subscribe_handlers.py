@@ -13,7 +13,7 @@ from botsetup import ADMIN_ID
 from sqlmodel import Session, select
 from test_admin_handlers import seeded_services
 
-from bot.handlers.subscribe import parse_filter
+from bot.handlers.subscribe import Filter, parse_filter
 from bot.localapi import parse_html
 from catalog import outbox
 from catalog.investors import get_investor
@@ -45,9 +45,31 @@ def subscription(bot: BotHarness, user: int) -> Subscription | None:
         ).first()
 
 
-def test_parse_filter_tells_places_from_sectors() -> None:
-    assert parse_filter(["新能源", "山西"]) == (["新能源"], ["山西省"])
-    assert parse_filter(["半导体，太原、光伏"]) == (["半导体", "光伏"], ["山西省太原市"])
+def test_parse_filter_tells_places_from_sectors_and_unknown_words() -> None:
+    assert parse_filter(["新能源", "山西"]) == Filter(["新能源"], ["山西省"], [])
+    assert parse_filter(["半导体，太原、光伏"]) == Filter(["半导体", "光伏"], ["山西省太原市"], [])
+    assert parse_filter(["data", "centre", "Guizhou", "火星"]) == Filter(
+        ["data centre"], ["贵州省"], ["火星"]
+    )
+
+
+async def test_subscribe_with_no_known_word_is_refused_with_examples(bot: BotHarness) -> None:
+    text = parse_html((await bot.send(CAROL, "/subscribe 火星 月球")).texts()[0])
+    assert "did not recognise 火星, 月球" in text and "nothing was subscribed" in text
+    assert "/subscribe 新能源 山西" in text
+    assert subscription(bot, CAROL) is None
+
+
+async def test_subscribe_names_the_words_it_left_out_and_what_it_replaced(
+    bot: BotHarness,
+) -> None:
+    await bot.send(DAN, "/subscribe all")
+    text = parse_html((await bot.send(DAN, "/subscribe 光伏 火星 山西")).texts()[0])
+    assert "sectors: 光伏; regions: 山西省" in text
+    assert "left out: 火星" in text
+    assert "replaced your previous subscription: every new batch" in text
+    sub = subscription(bot, DAN)
+    assert sub is not None and (sub.sectors, sub.regions) == (["光伏"], ["山西省"])
 
 
 async def test_subscribe_with_buttons_then_show_and_stop(bot: BotHarness) -> None:

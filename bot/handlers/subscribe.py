@@ -1,8 +1,9 @@
 """/subscribe, /unsubscribe, /subscriptions: hearing about new batches.
 
 `/subscribe` shows the choices as buttons (every batch / what fits my profile); `/subscribe
-新能源 山西` subscribes to those sectors and regions (places are recognised, other words are
-sectors); `/subscribe all` and `/subscribe profile` work as words too.
+新能源 山西` subscribes to those sectors and regions (places and taxonomy sectors are recognised;
+other words are named back and left out); `/subscribe all` and `/subscribe profile` work as
+words too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
 from bot.i18n import t
-from bot.render import esc
+from bot.render import clip, esc
 from bot.services import Services, services
 from catalog import subscriptions
 from catalog.db import session_scope
@@ -32,20 +33,62 @@ MODE_WORDS = {
 class Outcome:
     subscription: Subscription
     has_profile: bool
+    previous: Subscription | None = None  # the subscription this one replaced
 
 
-def parse_filter(words: list[str]) -> tuple[list[str], list[str]]:
-    """Split words into (sectors, regions): recognised places are regions, the rest sectors."""
+@dataclass(frozen=True)
+class Filter:
+    """The words of `/subscribe words`: sectors and places recognised, and the rest."""
+
+    sectors: list[str]
+    regions: list[str]
+    unknown: list[str]
+
+
+def is_sector(text: str) -> bool:
+    """Whether the taxonomy knows `text` as (a term of) a sector."""
+    from index.taxonomy import load_taxonomy
+
+    return bool(load_taxonomy().expand(text))
+
+
+def parse_filter(words: list[str]) -> Filter:
+    """Split words into sectors (taxonomy terms), regions (places) and unrecognised words.
+
+    Neighbouring unrecognised words are tried together ("data centre").
+    """
+    parts = [
+        part.strip()
+        for word in words
+        for part in word.replace("，", ",").replace("、", ",").split(",")
+        if part.strip()
+    ]
     sectors: list[str] = []
     regions: list[str] = []
-    for word in words:
-        for part in word.replace("，", ",").replace("、", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            place = match_region(part)
-            (regions if place else sectors).append(place or part)
-    return sectors, regions
+    unknown: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            phrase = " ".join(run)
+            if len(run) > 1 and is_sector(phrase):
+                sectors.append(phrase)
+            else:
+                unknown.extend(run)
+            run.clear()
+
+    for part in parts:
+        place = match_region(part)
+        if place:
+            flush()
+            regions.append(place)
+        elif is_sector(part):
+            flush()
+            sectors.append(part)
+        else:
+            run.append(part)
+    flush()
+    return Filter(sectors, regions, unknown)
 
 
 def _subscribe(
@@ -63,6 +106,18 @@ def _subscribe(
         if investor.language is None:  # digests are written in the language they subscribed in
             investor.language = lang
             session.add(investor)
+        current = subscriptions.active_of(session, investor_id=investor.id or 0)
+        previous = (
+            Subscription(
+                investor_id=current.investor_id,
+                chat_id=current.chat_id,
+                mode=current.mode,
+                sectors=list(current.sectors),
+                regions=list(current.regions),
+            )
+            if current is not None
+            else None
+        )
         sub = subscriptions.subscribe(
             session,
             investor_id=investor.id or 0,
@@ -71,7 +126,7 @@ def _subscribe(
             sectors=sectors,
             regions=regions,
         )
-        return Outcome(sub, has_profile(investor))
+        return Outcome(sub, has_profile(investor), previous)
 
 
 def describe(lang: str, sub: Subscription) -> str:
@@ -90,6 +145,8 @@ def _confirmation(lang: str, outcome: Outcome) -> str:
     text = t(lang, "sub.done", what=describe(lang, outcome.subscription))
     if outcome.subscription.mode == subscriptions.PROFILE and not outcome.has_profile:
         text += "\n" + t(lang, "sub.no_profile")
+    if outcome.previous is not None:
+        text += "\n" + t(lang, "sub.replaced", what=describe(lang, outcome.previous))
     return text
 
 
@@ -114,11 +171,24 @@ async def cmd_subscribe(update: Update, context: Context) -> None:
         await reply(update, context, t(lang, "sub.choose"), _choices(lang))
         return
     mode = MODE_WORDS.get(words[0].lower()) if len(words) == 1 else None
-    sectors, regions = ([], []) if mode else parse_filter(words)
+    found = Filter([], [], []) if mode else parse_filter(words)
+    unknown = esc(clip(", ".join(found.unknown)))
+    if not mode and not (found.sectors or found.regions):
+        await reply(update, context, t(lang, "sub.unknown_all", words=unknown))
+        return
     outcome = await blocking(
-        _subscribe, services(context), user, lang, mode or subscriptions.FILTER, sectors, regions
+        _subscribe,
+        services(context),
+        user,
+        lang,
+        mode or subscriptions.FILTER,
+        found.sectors,
+        found.regions,
     )
-    await reply(update, context, _confirmation(lang, outcome))
+    text = _confirmation(lang, outcome)
+    if found.unknown:
+        text += "\n" + t(lang, "sub.unknown_some", words=unknown)
+    await reply(update, context, text)
 
 
 async def on_choice(update: Update, context: Context) -> None:
