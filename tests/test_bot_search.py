@@ -287,3 +287,24 @@ async def test_an_english_question_from_a_chinese_user_gets_english_buttons(
     labels = [b["text"] for b in sent.buttons]
     assert any("Details" in label for label in labels) and "♥ Interested" in labels, labels
     assert not any(re.search(r"[\u4e00-\u9fff]", label) for label in labels), labels
+
+
+@pytest.mark.parametrize(
+    ("user_id", "code", "text", "expected"),
+    [
+        (2016, "zh", "你好", "您好！直接输入"),
+        (2017, "zh", "您好！", "您好！直接输入"),
+        (2018, "en", "Hello", "Hello! Type what you are looking for"),
+        (2019, "en", "hi!", "Hello! Type what you are looking for"),
+    ],
+)
+async def test_a_greeting_gets_a_hint_and_is_not_logged_as_a_query(
+    bot: BotHarness, svc: Services, user_id: int, code: str, text: str, expected: str
+) -> None:
+    bot.user(user_id, language_code=code)
+    calls = await bot.send(user_id, text)
+    (sent,) = calls.of("sendMessage")
+    assert shown(sent.text).startswith("👋 " + expected) and "/help" in shown(sent.text)
+    with Session(svc.db) as session:
+        logged = session.exec(select(QueryLog).where(col(QueryLog.query) == text)).all()
+    assert logged == []

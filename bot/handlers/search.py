@@ -19,7 +19,7 @@ from bot.handlers.common import (
     reply,
     user_ref,
 )
-from bot.i18n import base_lang, script, t
+from bot.i18n import base_lang, script, t, to_simplified
 from bot.render import (
     PAGE_SIZE,
     card,
@@ -45,6 +45,15 @@ ATTRIBUTE = re.compile(
     "|".join([p for _, p in FIELD_INTENTS] + [p for p, _ in SENTENCE_INTENTS]), re.IGNORECASE
 )
 SUGGESTIONS = 6
+# Messages that greet rather than search: answered with a hint, not searched or logged.
+GREETINGS = frozenset(
+    {
+        "你好", "您好", "你们好", "大家好", "嗨", "哈喽", "哈啰", "喂", "在吗", "在么", "早",
+        "早上好", "上午好", "中午好", "下午好", "晚上好", "开始", "你好呀", "你好啊", "您好啊",
+        "hello", "hi", "hey", "hiya", "yo", "hello there", "hi there", "hey there", "greetings",
+        "good morning", "good afternoon", "good evening", "start", "begin", "hallo", "howdy",
+    }
+)  # fmt: skip
 NOTICE_ONLY = {"empty_query", "unusable_query"}  # notices that replace the results
 
 
@@ -197,10 +206,20 @@ async def answer_text(update: Update, context: Context, text: str) -> None:
     await reply(update, context, body, markup)
 
 
+def is_greeting(text: str) -> bool:
+    """Whether a message only says hello (你好, hi!, Good morning…), in either script."""
+    words = re.sub(r"[\W_]+", " ", to_simplified(text).lower()).split()
+    return " ".join(words) in GREETINGS
+
+
 async def text_message(update: Update, context: Context) -> None:
-    """Any plain text in a private chat is a search or a question."""
+    """Any plain text in a private chat is a search or a question (a greeting gets a hint)."""
     message = update.effective_message
     if message is None or not message.text:
+        return
+    if is_greeting(message.text):
+        lang = await lang_of(update, context)
+        await reply(update, context, t(lang, "greeting"))
         return
     await answer_text(update, context, message.text.strip())
 
