@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -42,7 +43,7 @@ from catalog.investors import (
     interests_of,
     record_interest,
 )
-from catalog.models import Investor, ProjectPublic
+from catalog.models import Interest, Investor, ProjectPublic
 
 CONSENT, NOTE = range(2)
 DRAFT = "interest.draft"
@@ -58,12 +59,50 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """An interest the investor already expressed in the same project."""
+
+    day: str
+    note: str | None
+    share_contact: bool
+
+
+@dataclass(frozen=True)
 class Recorded:
     project: ProjectPublic
     investor: Investor
     note: str | None
     share_contact: bool
     admin_langs: dict[int, str]
+    earlier: Earlier | None = None
+
+    @property
+    def news(self) -> bool:
+        """Whether the admins should hear of it: a first interest, a new note, a new consent."""
+        if self.earlier is None:
+            return True
+        new_note = bool(self.note) and self.note != self.earlier.note
+        return new_note or (self.share_contact and not self.earlier.share_contact)
+
+
+def _earlier(session: Session, investor_id: int, project_id: int) -> Earlier | None:
+    row = session.exec(
+        select(Interest).where(
+            col(Interest.investor_id) == investor_id, col(Interest.project_id) == project_id
+        )
+    ).first()
+    if row is None:
+        return None
+    return Earlier(row.created_at.date().isoformat(), row.note, row.share_contact)
+
+
+def earlier_interest(svc: Services, user: UserRef, project_id: int) -> Earlier | None:
+    """The investor's interest in this project recorded before, if any."""
+    with session_scope(svc.db) as session:
+        investor = get_investor(session, telegram_user_id=user.telegram_user_id)
+        if investor is None or investor.id is None:
+            return None
+        return _earlier(session, investor.id, project_id)
 
 
 def record(svc: Services, user: UserRef, draft: Draft, note: str | None) -> Recorded | None:
@@ -80,6 +119,7 @@ def record(svc: Services, user: UserRef, draft: Draft, note: str | None) -> Reco
             full_name=user.full_name,
         )
         assert investor.id is not None
+        earlier = _earlier(session, investor.id, draft.project_id)
         record_interest(
             session,
             investor_id=investor.id,
@@ -91,7 +131,7 @@ def record(svc: Services, user: UserRef, draft: Draft, note: str | None) -> Reco
         for admin_id in svc.settings.admin_ids:
             admin = get_investor(session, telegram_user_id=admin_id)
             langs[admin_id] = normalize_lang(admin.language) if admin and admin.language else "zh"
-    return Recorded(project, investor, note, draft.share_contact, langs)
+    return Recorded(project, investor, note, draft.share_contact, langs, earlier)
 
 
 def admin_text(lang: str, done: Recorded, user: UserRef) -> str:
@@ -147,6 +187,7 @@ async def interest_start(update: Update, context: Context) -> int:
         return END
     await query.answer()
     context.user_data[DRAFT] = Draft(project.id)
+    earlier = await blocking(earlier_interest, services(context), user_ref(update), project.id)
     pid = project.id
     markup = InlineKeyboardMarkup(
         [
@@ -155,7 +196,10 @@ async def interest_start(update: Update, context: Context) -> int:
             [InlineKeyboardButton(t(lang, "button.cancel"), callback_data="i:cancel")],
         ]
     )
-    await reply(update, context, t(lang, "interest.consent", name=title(lang, project)), markup)
+    text = t(lang, "interest.consent", name=title(lang, project))
+    if earlier is not None:
+        text = t(lang, "interest.already", date=earlier.day) + "\n\n" + text
+    await reply(update, context, text, markup)
     return CONSENT
 
 
@@ -185,9 +229,18 @@ async def _finish(update: Update, context: Context, note: str | None) -> int:
     if done is None:
         await reply(update, context, t(lang, "details.not_found"))
         return END
-    await notify_admins(context, done, user)
+    name = title(lang, done.project)
+    if done.news:
+        reached = await notify_admins(context, done, user)
+        key = "interest.recorded" if reached else "interest.recorded_quiet"
+        if done.earlier is not None and reached:
+            key = "interest.updated"
+        head = t(lang, key, name=name)
+    else:
+        assert done.earlier is not None
+        head = t(lang, "interest.unchanged", name=name, date=done.earlier.day)
     line = "interest.shared_line" if done.share_contact else "interest.private_line"
-    text = f"{t(lang, 'interest.recorded', name=title(lang, done.project))}\n{t(lang, line)}"
+    text = f"{head}\n{t(lang, line)}"
     if update.callback_query is not None:
         await edit(update, context, text)
     else:
