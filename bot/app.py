@@ -95,7 +95,7 @@ def build_application(
 
 def _register(app: Application) -> None:
     """Every handler of the bot, in priority order."""
-    from bot.handlers import admin, admin_add, admin_import, subscribe
+    from bot.handlers import admin, admin_add, admin_import, admin_stats, subscribe
 
     app.add_handler(TypeHandler(Update, throttle_gate), group=THROTTLE_GROUP)
     app.add_error_handler(on_error)
@@ -131,7 +131,7 @@ def _register(app: Application) -> None:
     add(CommandHandler("export", admin.cmd_export))
     add(CommandHandler("audit", admin.cmd_audit))
     add(CommandHandler("publish", admin.cmd_publish))
-    add(CommandHandler("stats", admin.cmd_stats))
+    add(CommandHandler("stats", admin_stats.cmd_stats))
     add(CallbackQueryHandler(admin.on_audit_page, pattern=r"^adm:au:"))
     add(CommandHandler("import", admin_import.cmd_import))
     add(MessageHandler(admin_import.DOCUMENTS, admin_import.on_document))

@@ -1,6 +1,7 @@
-"""Admin commands: /edit, /withdraw, /restore, /export, /audit, /publish, /stats.
+"""Admin commands: /edit, /withdraw, /restore, /export, /audit, /publish.
 
-/add (guided conversation) lives in admin_add.py, the document import in admin_import.py.
+/add (guided conversation) lives in admin_add.py, the document import in admin_import.py,
+/stats in admin_stats.py.
 Each handler parses its input, calls one catalog use-case in a thread, maps domain errors to a
 clear message, and after a commit makes the search index follow (refresh off the event loop).
 """
@@ -23,20 +24,18 @@ from bot.digest import select_codes
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
 from bot.i18n import t
 from bot.permissions import admin_only
-from bot.render import clip, esc
+from bot.render import esc
 from bot.services import Services, services
-from catalog import admin, audit, outbox, stats
+from catalog import admin, audit, outbox
 from catalog.db import session_scope
 from catalog.errors import ProjectNotFound
 from catalog.exchange import FORMATS
 from catalog.importer import export_file
 from catalog.models import AuditEntry
-from catalog.projects import count_projects
 
 _log = logging.getLogger(__name__)
 AUDIT_PAGE = 10
 VALUE_WIDTH = 60
-STATS_QUERY_CHARS = 60  # queries in /stats are cut to this many characters
 
 
 # --- shared helpers (also used by admin_add and admin_import) ---------------------------------
@@ -339,50 +338,3 @@ async def cmd_publish(update: Update, context: Context) -> None:
             batch=result.batch, chat_id=chat.id, message_id=message.message_id, lang=lang
         )
         sender.wake()
-
-
-# --- /stats ----------------------------------------------------------------------------------
-
-
-def _stats(svc: Services) -> tuple[stats.CatalogStats, int]:
-    with Session(svc.db) as session:
-        return stats.catalog_stats(session), count_projects(session)
-
-
-def _pairs(items: Iterable[tuple[str, int]]) -> str:
-    return "\n".join(f"• {esc(clip(text, STATS_QUERY_CHARS))} — {n}" for text, n in items) or "—"
-
-
-@admin_only
-async def cmd_stats(update: Update, context: Context) -> None:
-    """/stats: projects by status and batch, audience, interests, frequent and empty queries."""
-    lang = await lang_of(update, context)
-    figures, total = await blocking(_stats, services(context))
-    batches = "\n".join(
-        f"• {esc(batch)}: "
-        + ", ".join(f"{t(lang, 'admin.stats.' + s)} {n}" for s, n in sorted(c.items()))
-        for batch, c in figures.by_batch.items()
-    )
-    modes = ", ".join(
-        f"{t(lang, 'admin.stats.mode.' + m)} {n}"
-        for m, n in sorted(figures.subscribers_by_mode.items())
-    )
-    interests = "\n".join(
-        f"• <code>{esc(code)}</code> {esc(name)} — {n}" for code, name, n in figures.interests
-    )
-    text = t(
-        lang,
-        "admin.stats.text",
-        total=total,
-        published=figures.by_status.get("published", 0),
-        withdrawn=figures.by_status.get("withdrawn", 0),
-        batches=batches or "—",
-        investors=figures.investors,
-        subscribers=figures.subscribers,
-        modes=modes or "—",
-        interests=interests or "—",
-        queries=figures.queries,
-        top=_pairs(figures.top_queries),
-        empty=_pairs(figures.empty_queries),
-    )
-    await reply(update, context, text)
