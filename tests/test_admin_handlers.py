@@ -384,9 +384,9 @@ async def test_publish_errors_and_once_only(bot: BotHarness) -> None:
     assert "no batch 2099-9" in text and "2023-1, 2023-2, 2024-1, 2024-2, 2024-3" in text
     assert "Known batches" in (await bot.send(ADMIN_ID, "/publish")).texts()[0]
     first = parse_html((await bot.send(ADMIN_ID, "/publish 2024-1")).texts()[0])
-    assert "Publishing batch 2024-1" in first and "0 of 0 subscriber(s)" in first
+    assert "no subscribers; nothing to send" in first and "Progress follows" not in first
     again = parse_html((await bot.send(ADMIN_ID, "/publish 2024-1")).texts()[0])
-    assert "already announced on" in again and str(ADMIN_ID) in again
+    assert "already announced on" in again and f"(by admin {ADMIN_ID})" in again
     with Session(bot.services.db) as session:
         assert outbox.get_batch(session, code="2024-1").announced_by == ADMIN_ID  # type: ignore[union-attr]
 

@@ -24,13 +24,14 @@ from bot.digest import select_codes
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
 from bot.i18n import t
 from bot.permissions import admin_only
-from bot.render import esc
+from bot.render import esc, money
 from bot.services import Services, services
 from catalog import admin, audit, outbox
 from catalog.db import session_scope
 from catalog.errors import ProjectNotFound
-from catalog.exchange import FORMATS
+from catalog.exchange import AMOUNTS, FORMATS
 from catalog.importer import export_file
+from catalog.investors import get_investor
 from catalog.models import AuditEntry
 
 _log = logging.getLogger(__name__)
@@ -67,10 +68,15 @@ async def refresh_index(context: Context, codes: Iterable[str]) -> None:
         _log.exception("index refresh failed for %d code(s)", len(wanted))
 
 
-def short(value: Any) -> str:
-    """A field value for a chat message: escaped, one line, at most VALUE_WIDTH characters."""
+def short(value: Any, lang: str = "zh", name: str = "") -> str:
+    """A field value for a chat message: escaped, one line, at most VALUE_WIDTH characters.
+
+    Amount fields are written as money (36亿元 / 3.6 billion yuan), not raw yuan.
+    """
     if value is None or value == []:
         return "∅"
+    if name in AMOUNTS and isinstance(value, int | float) and not isinstance(value, bool):
+        return money(lang, value)
     text = ";".join(map(str, value)) if isinstance(value, list) else str(value)
     text = " ".join(text.split())
     if len(text) > VALUE_WIDTH:
@@ -78,14 +84,15 @@ def short(value: Any) -> str:
     return esc(text)
 
 
-def describe_changes(changes: dict[str, Any]) -> str:
+def describe_changes(changes: dict[str, Any], lang: str = "zh") -> str:
     """One line per field: `field: old → new`."""
     lines = []
     for name, pair in changes.items():
         if isinstance(pair, list) and len(pair) == 2:
-            lines.append(f"• <code>{esc(name)}</code>: {short(pair[0])} → {short(pair[1])}")
+            old, new = short(pair[0], lang, name), short(pair[1], lang, name)
+            lines.append(f"• <code>{esc(name)}</code>: {old} → {new}")
         else:
-            lines.append(f"• <code>{esc(name)}</code>: {short(pair)}")
+            lines.append(f"• <code>{esc(name)}</code>: {short(pair, lang, name)}")
     return "\n".join(lines)
 
 
@@ -137,7 +144,7 @@ async def cmd_edit(update: Update, context: Context) -> None:
         await reply(update, context, t(lang, "admin.unchanged", code=esc(code)))
         return
     await refresh_index(context, [code])
-    text = t(lang, "admin.edited", code=esc(code), changes=describe_changes(change.changes))
+    text = t(lang, "admin.edited", code=esc(code), changes=describe_changes(change.changes, lang))
     await reply(update, context, text)
 
 
@@ -236,7 +243,7 @@ def _audit_text(
         )
         lines.append(head)
         if entry.changes:
-            lines.append(describe_changes(dict(entry.changes)))
+            lines.append(describe_changes(dict(entry.changes), lang))
     return "\n".join(lines)
 
 
@@ -291,6 +298,19 @@ def _publish(svc: Services, batch: str, admin_id: int) -> outbox.PublishResult:
         )
 
 
+def admin_name(svc: Services, lang: str, user_id: int | None) -> str:
+    """How admins name each other: @username or name when the bot knows them, else "admin <id>"."""
+    if user_id is None:
+        return "?"
+    with Session(svc.db) as session:
+        known = get_investor(session, telegram_user_id=user_id)
+    if known is not None and known.username:
+        return f"@{known.username}"
+    if known is not None and known.full_name:
+        return known.full_name
+    return t(lang, "admin.someone", id=user_id)
+
+
 def _batches(svc: Services) -> str:
     with Session(svc.db) as session:
         return ", ".join(outbox.known_batches(session)) or "—"
@@ -319,7 +339,13 @@ async def cmd_publish(update: Update, context: Context) -> None:
         return
     except outbox.BatchAlreadyAnnounced as exc:
         when = f"{exc.at:%Y-%m-%d %H:%M} UTC" if exc.at else "?"
-        text = t(lang, "admin.publish.already", batch=esc(batch), at=when, by=exc.by or "?")
+        by = esc(await blocking(admin_name, svc, lang, exc.by))
+        text = t(lang, "admin.publish.already", batch=esc(batch), at=when, by=by)
+        await reply(update, context, text)
+        return
+    if result.to_send == 0:
+        key = "admin.publish.no_subscribers" if not result.subscribers else "admin.publish.none_fit"
+        text = t(lang, key, batch=esc(result.batch), subscribers=result.subscribers)
         await reply(update, context, text)
         return
     text = t(
