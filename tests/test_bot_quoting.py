@@ -57,3 +57,11 @@ async def test_an_unreadable_ticket_is_quoted_short(bot: BotHarness) -> None:
     text = parse_html(calls.last("sendMessage").text or "")
     quoted = text.split("“")[1].split("”")[0]
     assert "could not read" in text and quoted.endswith("…") and len(quoted) <= 100
+
+
+async def test_the_understood_keywords_of_a_long_message_are_cut(bot: BotHarness) -> None:
+    bot.user(7104, language_code="en")
+    words = " ".join(f"zorblax{i}" for i in range(400))
+    (sent,) = (await bot.send(7104, words)).of("sendMessage")
+    first = parse_html(sent.text or "").splitlines()[0]
+    assert first.startswith("🔎") and first.endswith("…") and len(first) <= 205

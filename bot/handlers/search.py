@@ -22,6 +22,7 @@ from bot.handlers.common import (
 from bot.i18n import base_lang, script, t, to_simplified
 from bot.render import (
     PAGE_SIZE,
+    QUOTE_CHARS,
     card,
     clip,
     esc,
@@ -138,7 +139,7 @@ def render_page(lang: str, page: Page, username: str) -> tuple[str, InlineKeyboa
     """The text and buttons of a results page (or the nothing-found answer)."""
     result = page.result
     lines: list[str] = []
-    understood = result.understanding.describe(lang)
+    understood = clip(result.understanding.describe(lang), 2 * QUOTE_CHARS)
     if understood:
         lines.append(t(lang, "search.understood", description=esc(script(lang, understood))))
     if result.notice in NOTICE_ONLY and not result.hits:
