@@ -9,7 +9,7 @@ from catalog.models import ProjectPublic
 from index.money import format_cny
 from index.query import query_lang
 from index.results import Answer, Hit
-from index.text import normalize, tokenize
+from index.text import cjk_fraction, normalize, tokenize
 
 if TYPE_CHECKING:
     from index.engine import SearchEngine
@@ -156,32 +156,60 @@ def _confident(hits: list[Hit]) -> bool:
     return len(hits) == 1 or (len(hits) > 1 and hits[0].score >= CONFIDENT_RATIO * hits[1].score)
 
 
+def _question_words(terms: list[str]) -> tuple[list[str], list[str]]:
+    """The question's content words, and the runs of single CJK characters among them.
+
+    jieba splits a name it does not know (罩式炉, 惠科) into single characters; joined back,
+    such a run is the most distinctive part of the question: usually the project's name.
+    """
+    words: list[str] = []
+    runs: list[str] = []
+    run = ""
+    for term in [*terms, ""]:
+        if len(term) == 1 and cjk_fraction(term) == 1.0:
+            run += term
+            continue
+        if len(run) >= 2:
+            runs.append(run)
+            words.append(run)
+        run = ""
+        if term:
+            words.append(term)
+    trimmed = [w.removesuffix("项目") for w in words]
+    return [w for w in trimmed if len(w) >= 2], runs
+
+
+def _project_text(p: ProjectPublic) -> str:
+    parts = [p.name, p.name_en, p.summary, p.summary_en, " ".join(p.tags or [])]
+    return normalize(" ".join(x for x in [*parts, p.industry, p.region] if x))
+
+
 def _covers(question_terms: list[str], p: ProjectPublic) -> bool:
-    """Whether the project's own words hold most of the question's content words.
+    """Whether the project's own words hold the question's name and most of its content words.
 
     Guards against answering about the wrong project when the one asked about is not in
-    the catalog (贝尔油库 asked, only another oil depot there).
+    the catalog (贝尔油库 asked, only another oil depot there; 罩式炉 asked, only another
+    太钢 project there).
     """
-    words = [t for t in question_terms if len(t) >= 2]
+    words, runs = _question_words(question_terms)
     if not words:
         return True
-    text = normalize(
-        " ".join(
-            filter(
-                None,
-                [
-                    p.name,
-                    p.name_en or "",
-                    p.summary,
-                    p.summary_en or "",
-                    " ".join(p.tags or []),
-                    p.industry or "",
-                    p.region or "",
-                ],
-            )
-        )
-    )
+    text = _project_text(p)
+    if any(run not in text for run in runs):
+        return False
     return sum(1 for w in words if w in text) / len(words) >= 0.5
+
+
+def _named(question_terms: list[str], hits: list[Hit]) -> bool:
+    """Whether the question's words all stand in the top project's name and not the next one's."""
+    words, _ = _question_words(question_terms)
+    if not words or not hits:
+        return False
+
+    def in_name(p: ProjectPublic) -> bool:
+        return all(w in normalize(p.name) for w in words)
+
+    return in_name(hits[0].project) and not any(in_name(h.project) for h in hits[1:])
 
 
 def answer_question(engine: SearchEngine, question: str) -> Answer:
@@ -204,7 +232,8 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
         return Answer(question, "none", text[0] if lang == "zh" else text[1], [], lang=lang)
     norm = normalize(question)
     top = result.hits[0].project
-    confident = _confident(result.hits) and _covers(result.understanding.terms, top)
+    terms = result.understanding.terms
+    confident = (_confident(result.hits) or _named(terms, result.hits)) and _covers(terms, top)
     if confident:
         for fname, pattern in FIELD_INTENTS:
             if re.search(pattern, norm):

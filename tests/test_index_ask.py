@@ -69,3 +69,37 @@ def test_nothing_to_answer(engine: SearchEngine) -> None:
     for q in ("", "   ", "🙂🙂", "zzqx qqzv"):
         a = engine.ask(q)
         assert a.kind == "none" and a.projects == [] and a.text
+
+
+@pytest.fixture(scope="module")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    from index_support import new_db
+
+    from catalog.demo import load_demo_if_empty
+
+    folder = tmp_path_factory.mktemp("demo")
+    db = new_db(folder / "db")
+    assert load_demo_if_empty(db) > 0
+    engine = SearchEngine(db, folder / "index")
+    engine.open()
+    return engine
+
+
+def test_an_unknown_name_next_to_a_known_one_is_not_answered_as_the_known_one(
+    demo_engine: SearchEngine,
+) -> None:
+    # The demo's bell-type furnace retrofit (太钢…罩式炉…) is withdrawn; another 太钢 project is
+    # published. A question naming the withdrawn one must not get the other's figures.
+    withdrawn = demo_engine.project("TY2024-05")
+    assert withdrawn is not None and withdrawn.status == "withdrawn"
+    for q in ("太钢罩式炉项目需要多少民间资本", "太钢罩式炉项目的联系方式"):
+        a = demo_engine.ask(q)
+        assert a.kind != "attribute", (q, a.text)
+        assert "TY2024-05" not in {p.code for p in a.projects}
+
+
+def test_a_name_with_a_sector_word_in_it_is_still_answered(demo_engine: SearchEngine) -> None:
+    a = demo_engine.ask("晶科能源项目的总投资是多少")
+    assert a.kind == "attribute" and a.field == "investment_cny"
+    assert a.projects[0].name.startswith("晶科能源")
+    assert "120亿元" in a.text
