@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.settings import Settings
 from catalog.db import open_database
 from catalog.errors import CatalogError
+from catalog.exchange import json_number
 from index import SearchEngine
 from index.evaluation import evaluate, load_queries
 from index.money import format_cny
@@ -41,10 +42,14 @@ def _lines(first: str | None) -> Iterator[str]:
     if first is not None:
         yield first
         return
+    # Every input line gets its output line (a blank one too, with its notice), so the
+    # output can be zipped with the input.
     for line in sys.stdin:
-        line = line.rstrip("\n")
-        if line.strip():
-            yield line
+        yield line.rstrip("\n")
+
+
+def _amount(value: float | None) -> int | float | None:
+    return None if value is None else json_number(value)
 
 
 def _result_json(result: SearchResult) -> dict[str, object]:
@@ -60,8 +65,8 @@ def _result_json(result: SearchResult) -> dict[str, object]:
                 "score": round(h.score, 4),
                 "region": h.project.region,
                 "industry": h.project.industry,
-                "investment_cny": h.project.investment_cny,
-                "private_capital_cny": h.project.private_capital_cny,
+                "investment_cny": _amount(h.project.investment_cny),
+                "private_capital_cny": _amount(h.project.private_capital_cny),
                 "cooperation": h.project.cooperation,
                 "stage": h.project.stage,
                 "batch": h.project.batch,

@@ -184,7 +184,8 @@ def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _json_number(value: float) -> int | float:
+def json_number(value: float) -> int | float:
+    """An amount as JSON writes it: integral values as integers (3600000000, not 3600000000.0)."""
     return int(value) if float(value).is_integer() else float(value)
 
 
@@ -196,7 +197,7 @@ def record_dict(project: Any) -> dict[str, Any]:
         if value is None or (field == "tags" and not value):
             continue
         if field in AMOUNTS:
-            value = _json_number(value)
+            value = json_number(value)
         elif field == "published_on":
             value = value.isoformat()
         elif field == "tags":

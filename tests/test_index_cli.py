@@ -57,8 +57,12 @@ def test_import_search_ask_reindex(
     monkeypatch.setattr("sys.stdin", io.StringIO("冷链物流\n\n湛江的冷链项目\n"))
     assert main(["search", "--k", "2"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.strip().splitlines()]
-    assert [x["query"] for x in lines] == ["冷链物流", "湛江的冷链项目"]
-    assert lines[1]["results"][0]["code"] == "DEV-036"
+    # one output line per input line, the blank one included, so the two can be zipped
+    assert [x["query"] for x in lines] == ["冷链物流", "", "湛江的冷链项目"]
+    assert lines[1]["results"] == [] and lines[1]["notice"] == "empty_query"
+    assert lines[2]["results"][0]["code"] == "DEV-036"
+    # amounts are written as the exchange format writes them: integers when integral
+    assert all(isinstance(r["investment_cny"], int) for x in lines for r in x["results"]), lines
 
     assert main(["search", "河南有哪些项目"]) == 0
     table = capsys.readouterr().out
