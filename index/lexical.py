@@ -123,8 +123,21 @@ class LexicalIndex:
         lengths = np.fromiter((len(r) for r in self.rows_terms), dtype=np.int64, count=self.slots)
         indices = np.concatenate(self.rows_terms) if self.slots else np.zeros(0, np.int32)
         data = np.concatenate(self.rows_tf) if self.slots else np.zeros(0, np.float32)
-        with open(path / "lexical.npz", "wb") as fh:
-            np.savez(fh, lengths=lengths, indices=indices, data=data, alive=self.alive)
+        if self._csc is None or self._csc_slots != self.slots or self._delta:
+            self.compact()
+        assert self._csc is not None
+        with open(path / "lexical.npz", "wb") as fh:  # the postings too: no rebuild on load
+            np.savez(
+                fh,
+                lengths=lengths,
+                indices=indices,
+                data=data,
+                alive=self.alive,
+                csc_indptr=self._csc.indptr,
+                csc_indices=self._csc.indices,
+                csc_data=self._csc.data,
+                csc_shape=np.asarray(self._csc.shape, dtype=np.int64),
+            )
         (path / "vocab.json").write_text(
             json.dumps(self.terms, ensure_ascii=False), encoding="utf-8"
         )
@@ -137,6 +150,10 @@ class LexicalIndex:
         self.vocab = {t: i for i, t in enumerate(self.terms)}
         with np.load(path / "lexical.npz") as z:
             lengths, indices, data, alive = z["lengths"], z["indices"], z["data"], z["alive"]
+            csc = None
+            if "csc_indptr" in z.files:
+                shape = tuple(int(x) for x in z["csc_shape"])
+                csc = sp.csc_matrix((z["csc_data"], z["csc_indices"], z["csc_indptr"]), shape=shape)
         bounds = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=bounds[1:])
         self.rows_terms = np.split(indices.astype(np.int32), bounds[1:-1]) if len(lengths) else []
@@ -150,7 +167,10 @@ class LexicalIndex:
         live_terms = indices[np.repeat(alive, lengths)] if len(lengths) else indices
         if len(live_terms):
             self.df += np.bincount(live_terms, minlength=len(self.terms)).astype(np.int32)
-        self.compact()
+        if csc is not None and csc.shape[0] == self.slots:
+            self._csc, self._csc_slots, self._delta = csc, self.slots, {}
+        else:
+            self.compact()
         return self
 
     # ---------------------------------------------------------------- helpers
