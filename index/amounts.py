@@ -43,13 +43,18 @@ ZH_UNIT = r"(千万|百万|亿|万)(?:元|人民币)?"
 EN_UNIT = r"\s*(billion|bn|million|mn|m|b)(?![a-z0-9])(?:\s*(?:yuan|rmb|cny))?"
 AMOUNT = rf"{NUM}\s*(?:{ZH_UNIT}|{EN_UNIT})"
 
+# A comparison word negated (不低于 = at least, 不超过 = at most) flips its direction: the bare
+# words must not match inside the negated ones, hence the look-behinds.
+NOT_NEGATED = r"(?<!不)(?<!没)(?<!no )(?<!not )"
 LE_BEFORE = (
-    r"(?:低于|少于|小于|不到|不足|不超过|不高于|最多|至多|under|below|less than|up to|at most|"
-    r"no more than|not more than|max(?:imum)?|<=?|≤)"
+    r"(?:不超过|不高于|不大于|不多于|no more than|not more than|not over|not above|"
+    rf"{NOT_NEGATED}(?:低于|少于|小于|不到|不足|最多|至多|under|below|less than|up to|at most|"
+    r"max(?:imum)?|<=?|≤))"
 )
 GE_BEFORE = (
-    r"(?:高于|多于|大于|超过|不低于|不少于|至少|最少|over|above|more than|at least|exceeding|"
-    r"min(?:imum)?|>=?|≥)"
+    r"(?:不低于|不少于|不小于|no less than|not less than|not under|not below|"
+    rf"{NOT_NEGATED}(?:高于|多于|大于|超过|至少|最少|over|above|more than|at least|exceeding|"
+    r"min(?:imum)?|>=?|≥))"
 )
 LE_AFTER = r"(?:以下|以内|之内|及以下|或以下|以下的|or less|and below|or below)"
 GE_AFTER = r"(?:以上|及以上|或以上|多|or more|and above|or above|\+)"
@@ -96,10 +101,19 @@ def _value(num: str, zh_unit: str | None, en_unit: str | None) -> float | None:
     return base * UNIT[(zh_unit or en_unit or "元").lower()]
 
 
-def _field(text: str, start: int) -> str:
-    """Private capital when such words stand shortly before the amount, else total investment."""
+PRIVATE_AFTER = re.compile(
+    r"\s*(?:yuan|rmb|cny|元)?\s*(?:(?:of|in)\s+(?:private|social)\s+(?:capital|investment|funding)"
+    r"|的?(?:民间资本|社会资本|民营资本|民资))"
+)
+
+
+def _field(text: str, start: int, end: int) -> str:
+    """Private capital when such words stand shortly before the amount ("民间资本需求2000万以上")
+    or right after it ("1 billion yuan of private capital"), else total investment."""
     window = text[max(0, start - 24) : start]
-    return "private_capital" if PRIVATE_WORDS.search(window) else "investment"
+    if PRIVATE_WORDS.search(window) or PRIVATE_AFTER.match(text, end):
+        return "private_capital"
+    return "investment"
 
 
 def find_amounts(text: str) -> list[AmountFilter]:
@@ -111,7 +125,7 @@ def find_amounts(text: str) -> list[AmountFilter]:
         if any(a < m.end() and m.start() < b for a, b in taken):
             return
         taken.append((m.start(), m.end()))
-        out.append(AmountFilter(_field(text, m.start()), low, high, m.start(), m.end()))
+        out.append(AmountFilter(_field(text, m.start(), m.end()), low, high, m.start(), m.end()))
 
     range_re = re.compile(
         rf"(?:between\s*|在\s*|介于\s*)?{NUM}\s*(?:{ZH_UNIT}|{EN_UNIT})?{RANGE_SEP}{AMOUNT}"

@@ -25,6 +25,20 @@ YI = 1e8
         ("民间资本需求不到1亿的小项目", "private_capital", None, 1 * YI),
         ("社会资本超过五千万", "private_capital", 5e7, None),
         ("private capital under 300 million", "private_capital", None, 3e8),
+        # a negated comparison word flips it: 不低于 is "at least", 不超过 "at most"
+        ("总投资不低于10亿的风电项目", "investment", 10 * YI, None),
+        ("不少于2000万", "investment", 2e7, None),
+        ("不高于3亿", "investment", None, 3 * YI),
+        ("no less than 500 million yuan", "investment", 5e8, None),
+        ("not more than 2 billion", "investment", None, 2e9),
+        # private capital named right after the amount
+        (
+            "projects needing more than 1 billion yuan of private capital",
+            "private_capital",
+            1e9,
+            None,
+        ),
+        ("5亿以下的民间资本", "private_capital", None, 5 * YI),
     ],
 )
 def test_amount_filters(query: str, field: str, low: float | None, high: float | None) -> None:
