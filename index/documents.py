@@ -11,28 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from catalog.exchange import FIELDS
 from catalog.models import PUBLISHED, Project, ProjectPublic
 from index.taxonomy import Taxonomy
 from index.text import normalize, tokenize
 
-# fields the index depends on; a change in any of them means re-indexing the project
-INDEXED_FIELDS = (
-    "code",
-    "name",
-    "name_en",
-    "batch",
-    "published_on",
-    "region",
-    "industry",
-    "investment_cny",
-    "private_capital_cny",
-    "cooperation",
-    "stage",
-    "summary",
-    "summary_en",
-    "tags",
-    "status",
-)
+# fields the index depends on (every exchange field but the owner and contact, which are read
+# from the database when shown); a change in any of them means re-indexing the project
+INDEXED_FIELDS: tuple[str, ...] = tuple(f for f in FIELDS if f not in ("owner", "contact"))
 # lexical field weights: a word in the name counts three times one in the summary
 FIELD_WEIGHTS = {
     "name": 3.0,
