@@ -212,6 +212,19 @@ def _named(question_terms: list[str], hits: list[Hit]) -> bool:
     return in_name(hits[0].project) and not any(in_name(h.project) for h in hits[1:])
 
 
+def _sentence_answer(question: str, p: ProjectPublic, sentence: str, lang: str) -> Answer:
+    """An answer about `p` given by the sentence of its summary that holds it."""
+    return Answer(
+        question,
+        "attribute",
+        _attribute_text(p, "summary", sentence, lang),
+        [p],
+        field="summary",
+        value=sentence,
+        lang=lang,
+    )
+
+
 def answer_question(engine: SearchEngine, question: str) -> Answer:
     """What the bot says to a free-text question."""
     result = engine.search(question, k=LIST_SIZE)
@@ -254,27 +267,11 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
                     question, top.summary, cues
                 )
                 if sent:
-                    return Answer(
-                        question,
-                        "attribute",
-                        _attribute_text(top, "summary", sent, lang),
-                        [top],
-                        field="summary",
-                        value=sent,
-                        lang=lang,
-                    )
+                    return _sentence_answer(question, top, sent, lang)
         if re.search(r"多少|几|how many|how much|what is|what's|是否|有没有.*[吗?？]", norm):
             sent = best_sentence(question, top.summary)
             if sent:
-                return Answer(
-                    question,
-                    "attribute",
-                    _attribute_text(top, "summary", sent, lang),
-                    [top],
-                    field="summary",
-                    value=sent,
-                    lang=lang,
-                )
+                return _sentence_answer(question, top, sent, lang)
     asked = any(re.search(p, norm) for _, p in FIELD_INTENTS) or any(
         re.search(p, norm) for p, _ in SENTENCE_INTENTS
     )
