@@ -6,57 +6,25 @@ Runs when TUIJIE_TEST_POSTGRES_URL points at a server where the user may create 
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from conftest import requires_postgres
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from test_import_export import sample_projects, snapshot, write_file
 from test_migrations import schema_diffs
 
 from catalog import projects
-from catalog.db import open_database
 from catalog.demo import DEMO_CATALOG, load_demo_if_empty
 from catalog.errors import InvalidCatalogFile
 from catalog.importer import export_file, import_file
 from catalog.models import Batch, ProjectCreate
 from catalog.projects import count_projects, get_project
 
-POSTGRES_URL = os.environ.get("TUIJIE_TEST_POSTGRES_URL", "")
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not POSTGRES_URL, reason="TUIJIE_TEST_POSTGRES_URL is not set"),
-]
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """The URL of a new, empty database on the test server."""
-    server = make_url(POSTGRES_URL)
-    name = f"tuijie_catalog_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    engine = open_database(pg_url)
-    yield engine
-    engine.dispose()
+pytestmark = requires_postgres
 
 
 def test_migrations_match_the_models_on_postgres(pg_engine: Engine) -> None:
