@@ -232,3 +232,14 @@ class FakeBotAPI:
                     await asyncio.wait_for(self._changed.wait(), left)
                 except TimeoutError:
                     continue
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most events in any half-open window of `window` seconds (rate limits are per second)."""
+    times = sorted(times)
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while times[start] <= at - window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from fakebotapi import max_in_window
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from telegram.ext import ExtBot
@@ -24,17 +25,6 @@ from catalog.models import Delivery, Investor, Project, Subscription
 
 TOKEN = "123:TEST"
 ADMIN = 900
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """The most events in any half-open window of `window` seconds."""
-    times = sorted(times)
-    best, start = 0, 0
-    for end, at in enumerate(times):
-        while times[start] <= at - window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def test_limiter_keeps_global_and_per_chat_limits_with_replies_first() -> None:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from fakebotapi import FakeBotAPI
+from fakebotapi import FakeBotAPI, max_in_window
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -112,16 +112,6 @@ async def polling(server: FakeBotAPI, bot: Bot, timeout: float = 120.0) -> None:
         assert bot.proc is not None and bot.proc.poll() is None, "the bot exited"
         assert time.monotonic() < deadline, "the bot did not start polling"
         await asyncio.sleep(0.1)
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, at in enumerate(times):
-        while times[start] <= at - window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def test_broadcast_survives_sigkill_and_delivers_exactly_once(tmp_path: Path) -> None:

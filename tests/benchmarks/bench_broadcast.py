@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from fakebotapi import FakeBotAPI  # noqa: E402
+from fakebotapi import FakeBotAPI, max_in_window  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from bot.localapi import Fault  # noqa: E402
@@ -77,17 +77,6 @@ def over(times: list[float], limit: int, window: float = 1.0) -> int:
             start += 1
         count += end - start + 1 > limit
     return count
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """The most events in any one-second window."""
-    times = sorted(times)
-    best, start = 0, 0
-    for end, at in enumerate(times):
-        while times[start] <= at - window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def run(n: int, keep: bool) -> int:
