@@ -70,7 +70,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             actor="cli",
         )
     except InvalidCatalogFile as exc:
-        rows = len({error.line for error in exc.errors})
+        rows = len({error.row_key for error in exc.errors})
         print(
             f"tuijie: {path}: {rows} bad row(s), {len(exc.errors)} problem(s); nothing imported",
             file=sys.stderr,

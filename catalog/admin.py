@@ -26,10 +26,9 @@ from catalog.exchange import (
     record_dict,
     validate_record,
 )
-from catalog.importer import scan_file
+from catalog.importer import checked_records, scan_file
 from catalog.models import PUBLISHED, WITHDRAWN, ProjectCreate, ProjectPublic
 from catalog.projects import ImportReport, apply_records, get_project, get_projects, set_status
-from catalog.readers import read_rows
 
 EDITABLE: tuple[str, ...] = tuple(f for f in FIELDS if f != "code")
 OPTIONAL: tuple[str, ...] = tuple(f for f in FIELDS if f not in REQUIRED and f != "status")
@@ -202,13 +201,10 @@ def restore_project(session: Session, *, code: str, actor: str) -> Change:
     return _set_status(session, code=code, status=PUBLISHED, action=audit.RESTORE, actor=actor)
 
 
-def _records(path: Path, fmt: str) -> list[ProjectCreate]:
+def _records(path: Path, fmt: str, batch: str | None) -> list[ProjectCreate]:
     """Every record of a file already checked by scan_file (refuses if it changed since)."""
     records: list[ProjectCreate] = []
-    for line, row in read_rows(path, fmt):
-        if isinstance(row, RowError):
-            raise InvalidCatalogFile([row], source=path.name)
-        record, errors = validate_record(row, line)
+    for _where, record, errors in checked_records(path, fmt, batch=batch):
         if record is None:
             raise InvalidCatalogFile(errors, source=path.name)
         records.append(record)
@@ -223,14 +219,15 @@ def import_catalog(
     actor: str,
     source: str,
     dry_run: bool = False,
+    batch: str | None = None,
 ) -> ImportReport:
     """Validate a whole file, then upsert it with one audit entry per changed project.
 
     InvalidCatalogFile (every bad row named) if any row is bad; nothing is applied then.
     A dry run only reports. The caller's transaction holds the changes and the audit.
     """
-    scan_file(path, fmt=fmt)
-    records = _records(path, fmt)
+    scan_file(path, fmt=fmt, batch=batch)
+    records = _records(path, fmt, batch)
     before = {p.code: p for p in get_projects(session, codes=[r.code for r in records])}
     report = apply_records(session, records, dry_run=dry_run)
     if dry_run:

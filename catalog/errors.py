@@ -22,9 +22,25 @@ class RowError:
     line: int
     field: str | None
     reason: str
+    sheet: str | None = None  # a spreadsheet's row: the sheet and the cell's column letter
+    column: str | None = None
+
+    @property
+    def location(self) -> str:
+        """Where the problem is: `line 5`, or a spreadsheet cell `推介项目清单!F6`."""
+        if self.sheet is None:
+            return f"line {self.line}"
+        if self.column is None:
+            return f"{self.sheet}!row {self.line}"
+        return f"{self.sheet}!{self.column}{self.line}"
+
+    @property
+    def row_key(self) -> tuple[str | None, int]:
+        """The row the problem is in (for counting bad rows)."""
+        return self.sheet, self.line
 
     def __str__(self) -> str:
-        where = f"line {self.line}"
+        where = self.location
         if self.field:
             where += f", field {self.field!r}"
         return f"{where}: {self.reason}"

@@ -16,8 +16,10 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from catalog.cells import to_cell
 from catalog.errors import CatalogError, RowError
 from catalog.models import PROJECT_STATUSES, PUBLISHED, ProjectCreate
+from catalog.stages import STAGES, normalise_stage
 
 FIELDS: tuple[str, ...] = (
     "code",
@@ -42,9 +44,11 @@ REQUIRED: frozenset[str] = frozenset({"code", "name", "batch", "summary"})
 AMOUNTS: tuple[str, ...] = ("investment_cny", "private_capital_cny")
 TEXTS: frozenset[str] = frozenset(FIELDS) - {"published_on", "tags", *AMOUNTS}
 MAX_LENGTH: dict[str, int] = {"code": 128, "batch": 64}
-FORMATS: tuple[str, ...] = ("jsonl", "json", "csv")
+FORMATS: tuple[str, ...] = ("jsonl", "json", "csv", "xlsx")
+TEXT_FORMATS: tuple[str, ...] = ("jsonl", "json", "csv")
 LIST_SEPARATOR = ";"
 
+_STAGES = "use " + ", ".join(STAGES) + " (early, under construction, partly or fully in operation)"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A project code is one word: no whitespace or control characters, so commands can name it.
 CODE = re.compile(r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]+")
@@ -54,7 +58,7 @@ class UnsupportedFormat(CatalogError):
     """A file whose extension is not one of the exchange formats."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"{name}: unsupported file type; use .jsonl, .json or .csv")
+        super().__init__(f"{name}: unsupported file type; use .jsonl, .json, .csv or .xlsx")
         self.name = name
 
 
@@ -133,6 +137,11 @@ def validate_record(
         errors += [error] if error else []
     if values["code"] is not None and not CODE.fullmatch(values["code"]):
         errors.append(RowError(line, "code", "must be one word: no spaces or control characters"))
+    if values["stage"] is not None:
+        stage = normalise_stage(values["stage"])
+        if stage is None:
+            errors.append(RowError(line, "stage", f"{values['stage']!r} is not a stage; {_STAGES}"))
+        values["stage"] = stage
     for field in AMOUNTS:
         values[field], error = _check_amount(field, raw.get(field), line)
         errors += [error] if error else []
@@ -213,11 +222,11 @@ def _csv_cells(record: dict[str, Any]) -> list[str]:
         if value is None:
             cells.append("")
         elif field == "tags":
-            cells.append(LIST_SEPARATOR.join(value))
+            cells.append(LIST_SEPARATOR.join(to_cell(tag) for tag in value))
         elif field in AMOUNTS:
             cells.append(_number_text(value))
         else:
-            cells.append(str(value))
+            cells.append(to_cell(str(value)))
     return cells
 
 

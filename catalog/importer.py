@@ -18,47 +18,58 @@ from catalog.exchange import format_of, validate_record, write_records
 from catalog.models import AuditEntry, ProjectCreate
 from catalog.projects import CHUNK_SIZE, ImportReport, apply_records, iter_project_rows
 from catalog.readers import read_rows
+from catalog.sheet_export import write_xlsx
+from catalog.sheets import SheetRow
+
+Checked = tuple[RowError, ProjectCreate | None, list[RowError]]
 
 
-def _valid_records(
-    path: Path, fmt: str
-) -> Iterator[tuple[int, ProjectCreate | None, list[RowError]]]:
-    for line, row in read_rows(path, fmt):
+def checked_records(path: Path, fmt: str, *, batch: str | None = None) -> Iterator[Checked]:
+    """Every row of the file through the row check: (where, record or None, its errors).
+
+    `where` is an error without a reason: the row's line, or its sheet and row; a
+    spreadsheet row's errors name its sheet and cell."""
+    for line, row in read_rows(path, fmt, batch=batch):
         if isinstance(row, RowError):
-            yield line, None, [row]
-        else:
-            record, errors = validate_record(row, line)
-            yield line, record, errors
+            yield row, None, [row]
+            continue
+        record, errors = validate_record(row, line)
+        where = RowError(line, None, "")
+        if isinstance(row, SheetRow):
+            errors = [row.locate(error) for error in errors]
+            where = row.locate(RowError(line, "code", ""))
+        yield where, record, errors
 
 
-def scan_file(path: str | Path, *, fmt: str | None = None, progress: bool = False) -> int:
+def scan_file(
+    path: str | Path, *, fmt: str | None = None, progress: bool = False, batch: str | None = None
+) -> int:
     """First pass: validate every row, keeping only the codes seen; the row count.
 
     Raises InvalidCatalogFile naming every bad row (line, field, reason).
     """
     path = Path(path)
     fmt = fmt or format_of(path)
-    first_line: dict[str, int] = {}
+    first_seen: dict[str, str] = {}
     errors: list[RowError] = []
-    rows = _valid_records(path, fmt)
+    rows = checked_records(path, fmt, batch=batch)
     bar = tqdm(rows, desc="checking", unit=" rows", disable=not progress, file=sys.stderr)
-    for line, record, row_errors in bar:
+    for where, record, row_errors in bar:
         errors.extend(row_errors)
         if record is None:
             continue
-        seen = first_line.setdefault(record.code, line)
-        if seen != line:
-            errors.append(
-                RowError(line, "code", f"duplicate code {record.code!r} (first on line {seen})")
-            )
+        seen = first_seen.setdefault(record.code, where.location)
+        if seen != where.location:
+            reason = f"duplicate code {record.code!r} (first on {seen})"
+            errors.append(RowError(where.line, "code", reason, where.sheet, where.column))
     if errors:
         raise InvalidCatalogFile(errors, source=path.name)
-    return len(first_line)
+    return len(first_seen)
 
 
-def _apply_pass(path: Path, fmt: str) -> Iterator[ProjectCreate]:
+def _apply_pass(path: Path, fmt: str, batch: str | None) -> Iterator[ProjectCreate]:
     """Second pass: the same rows again, now known to be valid."""
-    for _line, record, errors in _valid_records(path, fmt):
+    for _where, record, errors in checked_records(path, fmt, batch=batch):
         if errors or record is None:  # the file changed under us: refuse, roll back
             raise InvalidCatalogFile(errors, source=path.name)
         yield record
@@ -72,13 +83,16 @@ def import_into(
     dry_run: bool = False,
     progress: bool = False,
     chunk_size: int = CHUNK_SIZE,
+    batch: str | None = None,
 ) -> ImportReport:
-    """Validate the whole file, then upsert it through `session` (the caller commits)."""
+    """Validate the whole file, then upsert it through `session` (the caller commits).
+
+    `batch` is for spreadsheets whose sheets name no batch (see catalog/sheets.py)."""
     path = Path(path)
     fmt = fmt or format_of(path)
-    total = scan_file(path, fmt=fmt, progress=progress)
+    total = scan_file(path, fmt=fmt, progress=progress, batch=batch)
     records = tqdm(
-        _apply_pass(path, fmt),
+        _apply_pass(path, fmt, batch),
         total=total,
         desc="checking changes" if dry_run else "importing",
         unit=" rows",
@@ -97,6 +111,7 @@ def import_file(
     progress: bool = False,
     actor: str | None = None,
     chunk_size: int = CHUNK_SIZE,
+    batch: str | None = None,
 ) -> ImportReport:
     """Import a catalog file in one transaction: all of it, or (on any error) nothing.
 
@@ -106,7 +121,13 @@ def import_file(
     path = Path(path)
     with session_scope(engine) as session:
         report = import_into(
-            session, path, fmt=fmt, dry_run=dry_run, progress=progress, chunk_size=chunk_size
+            session,
+            path,
+            fmt=fmt,
+            dry_run=dry_run,
+            progress=progress,
+            chunk_size=chunk_size,
+            batch=batch,
         )
         if dry_run:
             session.rollback()
@@ -138,8 +159,12 @@ def export_file(engine: Engine, path: str | Path, *, fmt: str | None = None) -> 
     fmt = fmt or format_of(path)
     part = path.with_name(f".{path.name}.part")
     try:
-        with open(part, "w", encoding="utf-8", newline="") as fh:
-            count = export_to(engine, fh, fmt)
+        if fmt == "xlsx":
+            with Session(engine) as session:
+                count = write_xlsx(part, iter_project_rows(session))
+        else:
+            with open(part, "w", encoding="utf-8", newline="") as fh:
+                count = export_to(engine, fh, fmt)
         os.replace(part, path)
     except BaseException:
         part.unlink(missing_ok=True)

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from catalog.cells import from_cell
 from catalog.errors import RowError
 from catalog.exchange import AMOUNTS, FIELDS, LIST_SEPARATOR, REQUIRED, format_of, kind_of
+from catalog.sheets import xlsx_rows
 
 _INT = re.compile(r"[+-]?\d+")
 _READ_CHUNK = 1 << 20
@@ -19,9 +21,17 @@ _READ_CHUNK = 1 << 20
 RawRow = tuple[int, dict[str, Any] | RowError]
 
 
-def read_rows(path: str | Path, fmt: str | None = None) -> Iterator[RawRow]:
-    """Stream (line, decoded row) pairs, or (line, RowError) where a row cannot be decoded."""
+def read_rows(
+    path: str | Path, fmt: str | None = None, *, batch: str | None = None
+) -> Iterator[RawRow]:
+    """Stream (line, decoded row) pairs, or (line, RowError) where a row cannot be decoded.
+
+    `batch` is the batch of an .xlsx sheet that names none (the exchange formats always do).
+    """
     fmt = fmt or format_of(path)
+    if fmt == "xlsx":
+        yield from xlsx_rows(path, batch=batch)
+        return
     newline = "" if fmt == "csv" else None
     with open(path, encoding="utf-8-sig", newline=newline) as fh:
         reader = {"jsonl": _jsonl_rows, "json": _json_array_rows, "csv": _csv_rows}[fmt]
@@ -162,11 +172,11 @@ def _csv_record(cells: dict[str, str], line: int) -> dict[str, Any] | RowError:
         if not text:
             continue
         if field == "tags":
-            row[field] = text.split(LIST_SEPARATOR)
+            row[field] = [from_cell(tag) for tag in text.split(LIST_SEPARATOR)]
         elif field in AMOUNTS:
             row[field] = _parse_number(text)
         else:
-            row[field] = text
+            row[field] = from_cell(text)
     return row
 
 

@@ -341,10 +341,10 @@ async def test_export_sends_the_catalog_as_a_file(bot: BotHarness) -> None:
 
 
 async def test_audit_shows_newest_first_and_pages(bot: BotHarness) -> None:
-    for stage in ("a", "b", "c"):
-        await bot.send(ADMIN_ID, f"/edit DEV-005 stage={stage}")
+    for owner in ("a", "b", "c"):  # free text: any value is a change
+        await bot.send(ADMIN_ID, f"/edit DEV-005 owner={owner}")
     for i in range(10):
-        await bot.send(ADMIN_ID, f"/edit DEV-006 stage=s{i}")
+        await bot.send(ADMIN_ID, f"/edit DEV-006 owner=s{i}")
     text = (await bot.send(ADMIN_ID, "/audit DEV-005")).texts()[0]
     assert text.index("→ c") < text.index("→ b") < text.index("→ a")
     assert "DEV-006" not in text

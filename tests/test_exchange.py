@@ -84,8 +84,9 @@ def test_every_problem_of_a_row_is_reported_not_just_the_first() -> None:
 def test_format_follows_the_extension() -> None:
     assert format_of("a/B.JSONL") == "jsonl"
     assert format_of("x.csv") == "csv"
+    assert format_of("清单.XLSX") == "xlsx"
     with pytest.raises(UnsupportedFormat):
-        format_of("catalog.xlsx")
+        format_of("catalog.xls")
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, Any] | RowError]]:

@@ -317,11 +317,11 @@ def test_cli_import_of_a_bad_file_lists_rows_and_exits_1(
     engine.dispose()
 
 
-@pytest.mark.parametrize("name", ["missing.jsonl", "catalog.xlsx"])
+@pytest.mark.parametrize("name", ["missing.jsonl", "catalog.xls"])
 def test_cli_import_of_a_missing_or_unknown_file_exits_2(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
-    (tmp_path / "catalog.xlsx").write_text("x")
+    (tmp_path / "catalog.xls").write_text("x")
     assert run("import", settings, str(tmp_path / name)) == 2
     assert capsys.readouterr().err.startswith("tuijie: ")
 

@@ -101,7 +101,7 @@ def describe_errors(errors: Iterable[Any], *, limit: int = 20, lines: bool = Fal
     errors = list(errors)
     out = []
     for e in errors[:limit]:
-        where = f"line {e.line}, " if lines else ""
+        where = f"{esc(e.location)}, " if lines else ""
         field = f"<code>{esc(e.field)}</code>: " if e.field else ""
         out.append(f"• {where}{field}{esc(e.reason)}")
     if len(errors) > limit:
