@@ -23,25 +23,33 @@ def _add_import_export(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
     p = sub.add_parser(
         "import",
-        help="import a catalog file (.jsonl, .json, .csv) into the catalog (upsert by code)",
+        help="import a catalog file (.jsonl, .json, .csv, .xlsx) into the catalog (upsert by code)",
         description="Validate the whole file first, then apply it in one transaction. "
-        "A file with any invalid row is refused with every bad row named; nothing is applied.",
+        "A file with any invalid row is refused with every bad row named; nothing is applied. "
+        "An .xlsx promotion list is read as offices write it (title rows, units, merged "
+        "two-level headers, 序号 and 合计 rows); the dry run shows how its columns were read.",
     )
-    p.add_argument("file", help="path of a .jsonl, .json or .csv file in the exchange format")
+    p.add_argument(
+        "file", help="path of a .jsonl, .json or .csv file in the exchange format, or an .xlsx list"
+    )
     p.add_argument(
         "--dry-run",
         action="store_true",
         help="validate and report what would change; apply nothing",
+    )
+    p.add_argument(
+        "--batch",
+        help="batch of an .xlsx sheet that has no 批次 column and no batch in its title (2025-1)",
     )
     p.set_defaults(handler=cli_catalog.cmd_import)
 
     p = sub.add_parser(
         "export",
         help="write the catalog to a file in the exchange format",
-        description="The format follows the file extension (.jsonl, .json, .csv); '-' writes "
-        "JSON lines to standard output.",
+        description="The format follows the file extension (.jsonl, .json, .csv, .xlsx); '-' "
+        "writes JSON lines to standard output.",
     )
-    p.add_argument("file", help="destination path (.jsonl, .json, .csv) or '-' for stdout")
+    p.add_argument("file", help="destination path (.jsonl, .json, .csv, .xlsx) or '-' for stdout")
     p.set_defaults(handler=cli_catalog.cmd_export)
 
 

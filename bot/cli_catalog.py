@@ -13,6 +13,7 @@ from catalog.errors import InvalidCatalogFile
 from catalog.exchange import UnsupportedFormat, format_of
 from catalog.importer import export_file, export_to, import_file
 from catalog.projects import ImportReport
+from catalog.sheets import plan_lines
 
 
 def _fail(message: str, code: int) -> int:
@@ -59,8 +60,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(str(exc), 2)
     if not path.is_file():
         return _fail(f"{path}: no such file", 2)
+    batch = getattr(args, "batch", None)
+    if batch is not None and fmt != "xlsx":
+        return _fail("--batch is for .xlsx sheets; the exchange formats name each row's batch", 2)
     engine = open_database(settings.database_url)
     try:
+        if fmt == "xlsx" and args.dry_run:
+            print("\n".join(plan_lines(path, batch=batch)))
         report = import_file(
             engine,
             path,
@@ -68,6 +74,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             dry_run=args.dry_run,
             progress=sys.stderr.isatty(),
             actor="cli",
+            batch=batch,
         )
     except InvalidCatalogFile as exc:
         rows = len({error.row_key for error in exc.errors})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,9 +20,10 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 
 from catalog.cells import from_cell
-from catalog.errors import RowError
+from catalog.errors import CatalogError, RowError
 from catalog.exchange import AMOUNTS, LIST_SEPARATOR
 from catalog.sheet_headers import (
     CONTACT_PERSON,
@@ -299,8 +301,15 @@ def sheet_plans(path: str | Path, *, batch: str | None = None) -> list[SheetPlan
     return [plan for plan, _rows in _sheets(path, batch)]
 
 
+class UnreadableWorkbook(CatalogError):
+    """A file named .xlsx that openpyxl cannot open."""
+
+
 def _sheets(path: str | Path, batch: str | None) -> Iterator[tuple[SheetPlan, Iterator[Any]]]:
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+        raise UnreadableWorkbook(f"not a readable .xlsx workbook ({exc})") from exc
     try:
         for sheet in workbook.worksheets:
             rows = sheet.iter_rows(min_row=1, values_only=True)
@@ -330,6 +339,13 @@ def _chain(head: list[Any], start: int, rest: Iterator[Any]) -> Iterator[tuple[i
 
 def xlsx_rows(path: str | Path, *, batch: str | None = None) -> Iterator[tuple[int, Any]]:
     """Stream (row number, SheetRow or RowError) over every sheet of the workbook."""
+    try:
+        yield from _workbook_rows(path, batch)
+    except UnreadableWorkbook as exc:
+        yield 1, RowError(1, None, str(exc))
+
+
+def _workbook_rows(path: str | Path, batch: str | None) -> Iterator[tuple[int, Any]]:
     for plan, rows in _sheets(path, batch):
         if plan.problems:
             for problem in plan.problems:
@@ -339,8 +355,8 @@ def xlsx_rows(path: str | Path, *, batch: str | None = None) -> Iterator[tuple[i
         for number, cells in rows:
             texts = [_text(c) for c in cells if _text(c)]
             heading = _section(texts)
-            if heading is not None:
-                section = heading if "industry" not in plan.mapped else section
+            if heading is not None:  # "一、交通运输（5个）": the sector of the rows below
+                section = heading
                 continue
             if _is_skipped(texts, plan):
                 continue
@@ -350,7 +366,11 @@ def xlsx_rows(path: str | Path, *, batch: str | None = None) -> Iterator[tuple[i
 def plan_lines(path: str | Path, *, batch: str | None = None) -> list[str]:
     """The dry run's account of how the workbook is read, a sheet at a time."""
     lines: list[str] = []
-    for plan in sheet_plans(path, batch=batch):
+    try:
+        plans = sheet_plans(path, batch=batch)
+    except UnreadableWorkbook:
+        return []  # the import names it
+    for plan in plans:
         rows = "+".join(str(r) for r in plan.header_rows) or "?"
         lines.append(f"{plan.sheet} (header row {rows}):")
         lines += [f"  {line}" for line in plan.describe()]
