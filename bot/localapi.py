@@ -286,8 +286,13 @@ class LocalBotAPI(LocalChats):
         stored = self.files.get(str(params.get("file_id")))
         if stored is None:
             raise BotAPIError(400, "Bad Request: invalid file_id")
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.content), "file_path": stored.file_path}  # fmt: skip
+        size = {"file_size": len(stored.content)} if stored.size_known else {}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            **size,
+            "file_path": stored.file_path,
+        }
 
     def _m_senddocument(
         self, params: dict[str, Any], files: dict[str, tuple[str | None, bytes, str | None]]

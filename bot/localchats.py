@@ -22,6 +22,7 @@ class StoredFile:
     content: bytes
     file_name: str | None = None
     mime_type: str | None = None
+    size_known: bool = True  # Telegram does not always report a file's size
 
 
 @dataclass(kw_only=True)
@@ -91,9 +92,12 @@ class LocalChats:
         *,
         caption: str | None = None,
         mime_type: str = "application/octet-stream",
+        size_known: bool = True,
     ) -> dict[str, Any]:
-        """The update for `user_id` sending a file (kept for getFile and download)."""
+        """The update for `user_id` sending a file (kept for getFile and download); without
+        `size_known` neither the update nor getFile reports its size."""
         stored = self.store_file(content, file_name=file_name, mime_type=mime_type)
+        stored.size_known = size_known
         message: dict[str, Any] = {
             "message_id": self._next_message_id(user_id),
             "from": self._user(user_id),
@@ -104,7 +108,7 @@ class LocalChats:
                 "file_unique_id": stored.file_unique_id,
                 "file_name": file_name,
                 "mime_type": mime_type,
-                "file_size": len(content),
+                **({"file_size": len(content)} if size_known else {}),
             },
         }
         if caption:

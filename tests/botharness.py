@@ -114,11 +114,20 @@ class BotHarness:
         return await self.process(self.api.user_message(user_id, text))
 
     async def send_document(
-        self, user_id: int, file_name: str, content: bytes, *, caption: str | None = None
+        self,
+        user_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        size_known: bool = True,
     ) -> Calls:
-        """The user uploads a file (optionally with a caption)."""
+        """The user uploads a file (optionally with a caption; `size_known=False`: Telegram
+        reports no size)."""
         return await self.process(
-            self.api.user_document(user_id, file_name, content, caption=caption)
+            self.api.user_document(
+                user_id, file_name, content, caption=caption, size_known=size_known
+            )
         )
 
     def find_button(self, user_id: int, data: str) -> int:

@@ -113,7 +113,7 @@ async def test_document_upload_is_refused_for_non_admins(
 async def test_admin_buttons_refuse_others_whatever_the_token(bot: BotHarness, data: str) -> None:
     new = {"code": "NEW-1", "name": "新项目", "batch": "2024-1", "summary": "测试"}
     await bot.send_document(ADMIN_ID, "c.jsonl", jsonl(new))
-    token = next(Path(bot.settings.data_dir, "pending").glob("*.json")).stem
+    token = next(Path(bot.settings.data_dir, "pending").glob("*.meta")).stem
     under = (await bot.send(INVESTOR, "/stats")).last("sendMessage").result["message_id"]
     answers = []
     for candidate in (token, "bogus-token-123"):

@@ -126,7 +126,9 @@ def test_a_sheet_with_a_code_column_and_english_headers(tmp_path: Path, db_engin
     assert _projects(db_engine)["Wind farm"]["investment_cny"] == 120e6
 
 
-def test_amounts_without_a_unit_are_refused_at_the_header(tmp_path: Path, db_engine: Engine) -> None:
+def test_amounts_without_a_unit_are_refused_at_the_header(
+    tmp_path: Path, db_engine: Engine
+) -> None:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -139,7 +141,9 @@ def test_amounts_without_a_unit_are_refused_at_the_header(tmp_path: Path, db_eng
     assert error.location == "Sheet!C1" and "单位" in error.reason
 
 
-def test_a_file_that_is_not_a_workbook_is_one_clear_error(tmp_path: Path, db_engine: Engine) -> None:
+def test_a_file_that_is_not_a_workbook_is_one_clear_error(
+    tmp_path: Path, db_engine: Engine
+) -> None:
     path = tmp_path / "fake.xlsx"
     path.write_text("not a zip", encoding="utf-8")
     with pytest.raises(InvalidCatalogFile) as caught:
@@ -155,7 +159,10 @@ def test_xlsx_export_import_export_keeps_every_field(tmp_path: Path) -> None:
     export_file(first, tmp_path / "a.jsonl")
     sheet = load_workbook(tmp_path / "out.xlsx", read_only=False)["推介项目 Projects"]
     assert sheet.freeze_panes == "A2"
-    assert sheet["A1"].value == "项目编号 / code" and sheet["H1"].value == "总投资（元） / investment_cny"
+    assert (
+        sheet["A1"].value == "项目编号 / code"
+        and sheet["H1"].value == "总投资（元） / investment_cny"
+    )
     assert sheet.column_dimensions["N"].width > sheet.column_dimensions["A"].width
     second = open_database(sqlite_url(tmp_path / "b.db"))
     import_file(second, tmp_path / "out.xlsx")
@@ -163,7 +170,7 @@ def test_xlsx_export_import_export_keeps_every_field(tmp_path: Path) -> None:
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
 
 
-FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2", "@SUM(A1)", "\tx", "'=kept"]
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\tx", "'=kept"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

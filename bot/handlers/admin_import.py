@@ -1,9 +1,11 @@
 """Importing a catalog file sent as a document: dry-run report, then Apply / Cancel.
 
-The file is downloaded (getFile + the file URL) to data_dir/pending/<token>.<ext> with a small
-<token>.json beside it; nothing touches the catalog until an admin presses Apply, which
-validates the file again and applies it in one transaction with its audit entries. A bad file,
-Cancel, or a second press change nothing. Pending files older than a day are removed.
+The file is streamed (getFile + the file URL, the size limit enforced while it arrives) to
+data_dir/pending/<token>.<ext> with a small <token>.meta beside it; nothing touches the catalog
+until the admin who sent it presses Apply, which validates the file again and applies it in one
+transaction with its audit entries. A bad file, Cancel, or a second press change nothing.
+Pending files older than a day are removed. An .xlsx sheet that names no batch takes it from
+the document's caption.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import filters
 
+from bot.downloads import DownloadFailed, TooBig, download_capped
 from bot.handlers.admin import actor, describe_errors, refresh_index
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
 from bot.i18n import t
@@ -31,6 +34,7 @@ from catalog.db import session_scope
 from catalog.errors import InvalidCatalogFile
 from catalog.exchange import UnsupportedFormat, format_of
 from catalog.projects import ImportReport
+from catalog.sheets import plan_lines
 
 _log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -46,6 +50,8 @@ class Pending:
     meta: Path
     name: str
     fmt: str
+    uploader: int | None = None
+    batch: str | None = None
 
 
 def pending_dir(svc: Services) -> Path:
@@ -70,7 +76,7 @@ def _find(svc: Services, token: str) -> Pending | None:
     if not _TOKEN.fullmatch(token):
         return None
     folder = pending_dir(svc)
-    meta = folder / f"{token}.json"
+    meta = folder / f"{token}.meta"
     try:
         info = json.loads(meta.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -78,7 +84,16 @@ def _find(svc: Services, token: str) -> Pending | None:
     path = folder / f"{token}.{info['fmt']}"
     if not path.exists():
         return None
-    return Pending(token, path, meta, str(info["name"]), str(info["fmt"]))
+    uploader = info.get("uploader")
+    return Pending(
+        token,
+        path,
+        meta,
+        str(info["name"]),
+        str(info["fmt"]),
+        int(uploader) if uploader is not None else None,
+        info.get("batch"),
+    )
 
 
 def _discard(pending: Pending) -> None:
@@ -89,9 +104,14 @@ def _discard(pending: Pending) -> None:
 def _dry_run(svc: Services, pending: Pending) -> ImportReport:
     with session_scope(svc.db) as session:
         report = admin.import_catalog(
-            session, path=pending.path, fmt=pending.fmt, actor="dry-run", source=pending.name,
+            session,
+            path=pending.path,
+            fmt=pending.fmt,
+            actor="dry-run",
+            source=pending.name,
             dry_run=True,
-        )  # fmt: skip
+            batch=pending.batch,
+        )
         session.rollback()
     return report
 
@@ -99,7 +119,12 @@ def _dry_run(svc: Services, pending: Pending) -> ImportReport:
 def _apply(svc: Services, pending: Pending, who: str) -> ImportReport:
     with session_scope(svc.db) as session:
         return admin.import_catalog(
-            session, path=pending.path, fmt=pending.fmt, actor=who, source=pending.name
+            session,
+            path=pending.path,
+            fmt=pending.fmt,
+            actor=who,
+            source=pending.name,
+            batch=pending.batch,
         )
 
 
@@ -152,17 +177,21 @@ async def on_document(update: Update, context: Context) -> None:
     folder = pending_dir(svc)
     await blocking(_cleanup, folder)
     token = secrets.token_urlsafe(12)
-    pending = Pending(token, folder / f"{token}.{fmt}", folder / f"{token}.json", name, fmt)
-    telegram_file = await context.bot.get_file(document.file_id)
-    await telegram_file.download_to_drive(pending.path)
-    size = pending.path.stat().st_size
-    if size > MAX_IMPORT_BYTES:
-        pending.path.unlink(missing_ok=True)
-        text = t(lang, "admin.import.too_big", size=f"{size / 1024 / 1024:.1f}", limit=limit_mb)
+    uploader = update.effective_user.id if update.effective_user else None
+    batch = (message.caption or "").strip() or None if fmt == "xlsx" else None
+    pending = Pending(
+        token, folder / f"{token}.{fmt}", folder / f"{token}.meta", name, fmt, uploader, batch
+    )
+    try:
+        await download_capped(context.bot, document.file_id, pending.path, MAX_IMPORT_BYTES)
+    except TooBig as exc:
+        text = t(lang, "admin.import.too_big", size=f"{exc.size / 1024 / 1024:.1f}", limit=limit_mb)
         await reply(update, context, text)
         return
-    uploader = update.effective_user.id if update.effective_user else None
-    meta = {"name": name, "fmt": fmt, "uploader": uploader, "at": time.time()}
+    except DownloadFailed:
+        await reply(update, context, t(lang, "admin.import.download_failed"))
+        return
+    meta = {"name": name, "fmt": fmt, "uploader": uploader, "batch": batch, "at": time.time()}
     pending.meta.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     try:
         report = await blocking(_dry_run, svc, pending)
@@ -182,17 +211,29 @@ async def on_document(update: Update, context: Context) -> None:
         t(lang, "admin.button.cancel"), callback_data=f"adm:imp:no:{token}"
     )
     buttons = InlineKeyboardMarkup([[apply, cancel]])
-    await reply(update, context, _report_text(lang, name, report), buttons)
+    text = _report_text(lang, name, report)
+    if fmt == "xlsx":
+        lines = await blocking(plan_lines, pending.path, batch=batch)
+        text = t(lang, "admin.import.mapping", lines=esc("\n".join(lines))) + "\n\n" + text
+    await reply(update, context, text, buttons)
 
 
 def _claim(pending: Pending) -> Pending | None:
     """Take the pending file for this press only (a second press finds nothing)."""
-    claimed = pending.path.with_suffix(f".{pending.fmt}.applying")
+    claimed = pending.path.with_name(f"{pending.token}.applying.{pending.fmt}")  # keeps its type
     try:
         os.rename(pending.path, claimed)
     except OSError:
         return None
-    return Pending(pending.token, claimed, pending.meta, pending.name, pending.fmt)
+    return Pending(
+        pending.token,
+        claimed,
+        pending.meta,
+        pending.name,
+        pending.fmt,
+        pending.uploader,
+        pending.batch,
+    )
 
 
 @admin_only
@@ -206,6 +247,11 @@ async def on_import_button(update: Update, context: Context) -> None:
     found = await blocking(_find, svc, match.group(2)) if match else None
     if match is None or found is None:
         await query.answer(t(lang, "admin.import.expired"), show_alert=True)
+        return
+    presser = update.effective_user.id if update.effective_user else None
+    if found.uploader is not None and presser != found.uploader:
+        _log.warning("admin %s pressed another admin's import", presser)
+        await query.answer(t(lang, "admin.import.not_yours"), show_alert=True)
         return
     if match.group(1) == "no":
         await blocking(_discard, found)
@@ -221,8 +267,8 @@ async def on_import_button(update: Update, context: Context) -> None:
         report = await blocking(_apply, svc, claimed, actor(update))
     except InvalidCatalogFile as exc:  # the file or the catalog changed since the dry run
         errors = describe_errors(exc.errors, lines=True)
-        text = t(lang, "admin.import.errors", file=esc(found.name), count=len(exc.errors),
-                 errors=errors)  # fmt: skip
+        count = len(exc.errors)
+        text = t(lang, "admin.import.errors", file=esc(found.name), count=count, errors=errors)
         await edit(update, context, text)
         return
     finally:
@@ -244,4 +290,5 @@ DOCUMENTS = (
     filters.Document.FileExtension("jsonl")
     | filters.Document.FileExtension("json")
     | filters.Document.FileExtension("csv")
+    | filters.Document.FileExtension("xlsx")
 )
