@@ -4,13 +4,25 @@ own Apply/Cancel (through the real Application and the in-memory Bot API)."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from botharness import BotHarness
 from botsetup import ADMIN_2, ADMIN_ID
 from sheetmaker import office_workbook
-from test_admin_handlers import bot, catalog_snapshot, jsonl, project  # noqa: F401 (fixture)
+from test_admin_handlers import catalog_snapshot, jsonl, project, seeded_services
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    svc = seeded_services(tmp_path)
+    async with BotHarness(svc.settings, svc) as harness:
+        harness.user(ADMIN_ID, language_code="en")
+        harness.user(ADMIN_2, language_code="en")
+        yield harness
+    svc.db.dispose()
+
 
 NEW = {"code": "UP-1", "name": "上传项目", "batch": "2024-1", "summary": "测试"}
 

@@ -3,13 +3,27 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 from botharness import BotHarness
-from botsetup import ADMIN_ID
-from test_admin_handlers import bot, project  # noqa: F401 (fixture)
+from botsetup import ADMIN_2, ADMIN_ID
+from test_admin_handlers import project, seeded_services
 
 from catalog.exchange import validate_record
 from catalog.stages import normalise_stage
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    svc = seeded_services(tmp_path)
+    async with BotHarness(svc.settings, svc) as harness:
+        harness.user(ADMIN_ID, language_code="en")
+        harness.user(ADMIN_2, language_code="en")
+        yield harness
+    svc.db.dispose()
+
 
 WORDINGS = {
     "前期": "前期",
