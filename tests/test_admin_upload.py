@@ -110,3 +110,23 @@ async def test_a_download_over_http_stops_at_the_limit(tmp_path: Path) -> None:
             small = server.api.store_file(b"{}\n", file_name="ok.jsonl")
             assert await download_capped(bot, small.file_id, dest, 100_000) == 3
             assert dest.read_bytes() == b"{}\n"
+
+
+async def test_export_xlsx_sends_a_workbook_that_imports_again(
+    bot: BotHarness, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    calls = await bot.send(ADMIN_ID, "/export xlsx")
+    sent = calls.last("sendDocument")
+    stored = bot.api.files[sent.result["document"]["file_id"]]
+    assert stored.file_name is not None and stored.file_name.endswith(".xlsx")
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(stored.content)
+    sheet = load_workbook(path, read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("项目编号 / code", "项目名称 / name") and len(rows) == 37
+    before = catalog_snapshot(bot)
+    calls = await bot.send_document(ADMIN_ID, "export.xlsx", stored.content)
+    assert "36 project(s), all already in the catalog" in calls.texts()[-1]
+    assert catalog_snapshot(bot) == before

@@ -190,7 +190,7 @@ async def cmd_restore(update: Update, context: Context) -> None:
 
 @admin_only
 async def cmd_export(update: Update, context: Context) -> None:
-    """/export [jsonl|json|csv]: the whole catalog as a file in the exchange format."""
+    """/export [jsonl|json|csv|xlsx]: the whole catalog as a file in the exchange format."""
     lang = await lang_of(update, context)
     fmt = (command_rest(update) or "jsonl").lower().lstrip(".")
     if fmt not in FORMATS:
