@@ -64,12 +64,17 @@ class SearchEngine:
             except storage.IndexCorrupt as exc:
                 log.warning("index unreadable (%s); rebuilding", exc)
                 meta = None
-            if meta is None or meta.get("model") != self.embedder.info.name:
+            info = self.embedder.info
+            built_with = (meta or {}).get("backend", "sentence-transformers"), (meta or {}).get(
+                "model"
+            )
+            if meta is None or built_with != (info.backend, info.name):
                 if meta is not None:
                     log.info(
-                        "index was built with %s; rebuilding for %s",
-                        meta.get("model"),
-                        self.embedder.info.name,
+                        "index was built with %s/%s; rebuilding for %s/%s",
+                        *built_with,
+                        info.backend,
+                        info.name,
                     )
                 return self._rebuild()
             gen = storage.current_dir(self.index_dir)
@@ -356,6 +361,7 @@ class SearchEngine:
         state = self._require().compacted()
         self._state = state
         meta = {
+            "backend": self.embedder.info.backend,
             "model": self.embedder.info.name,
             "dim": state.vectors.dim if state.vectors else None,
             "fingerprint": fingerprint(state.hashes()),
