@@ -77,6 +77,11 @@ def _add_search(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("dir", help="folder with catalog.jsonl and queries.jsonl")
     p.add_argument("--verbose", "-v", action="store_true", help="list every query's misses")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument(
+        "--legs",
+        action="store_true",
+        help="also score each ranking leg alone (lexical, sector, vectors) beside the fusion",
+    )
     p.set_defaults(handler=cli_search.cmd_eval)
 
     p = sub.add_parser("reindex", help="rebuild the search index from scratch")

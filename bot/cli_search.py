@@ -14,7 +14,7 @@ from catalog.db import open_database
 from catalog.errors import CatalogError
 from catalog.exchange import json_number
 from index import SearchEngine
-from index.evaluation import evaluate, load_queries
+from index.evaluation import describe_legs, evaluate, evaluate_legs, load_queries
 from index.money import format_cny
 from index.results import SearchResult
 
@@ -172,7 +172,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         engine = SearchEngine(db, Path(tmp) / "index", settings.embedding_model)
         engine.open()
         report = evaluate(engine, queries)
+        legs = evaluate_legs(engine, queries) if getattr(args, "legs", False) else None
         db.dispose()
+    if legs is not None:
+        if args.json:
+            print(json.dumps({k: r.as_dict() for k, r in legs.items()}, ensure_ascii=False))
+        else:
+            print(describe_legs(legs))
+        return 0
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

@@ -123,7 +123,7 @@ class SentenceTransformersBackend:
             model.get_sentence_embedding_dimension
         )
         self._model = model
-        self.dim = int(getter())
+        self.dim = int(getter() or 0)
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         vecs = self._model.encode(

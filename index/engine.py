@@ -24,8 +24,10 @@ from index.documents import (
 from index.embedder import Embedder
 from index.query import ParsedQuery, parse_query, teach_tokenizer
 from index.ranking import (
+    ALL_LEGS,
     DENSE_POOL,
     dense_weight,
+    filter_only_order,
     fuse,
     normalise_dense,
     query_weights,
@@ -65,8 +67,9 @@ class SearchEngine:
                 log.warning("index unreadable (%s); rebuilding", exc)
                 meta = None
             info = self.embedder.info
-            built_with = (meta or {}).get("backend", "sentence-transformers"), (meta or {}).get(
-                "model"
+            built_with = (
+                (meta or {}).get("backend", "sentence-transformers"),
+                (meta or {}).get("model"),
             )
             if meta is None or built_with != (info.backend, info.name):
                 if meta is not None:
@@ -178,8 +181,13 @@ class SearchEngine:
             self._save()
 
     # ---------------------------------------------------------------- queries
-    def search(self, query: str, *, k: int = 5, offset: int = 0) -> SearchResult:
-        """Projects that answer the query, best first; filters in the query are applied exactly."""
+    def search(
+        self, query: str, *, k: int = 5, offset: int = 0, legs: frozenset[str] = ALL_LEGS
+    ) -> SearchResult:
+        """Projects that answer the query, best first; filters in the query are applied exactly.
+
+        `legs` restricts the ranking to some of "lexical", "sector", "vectors" (evaluation).
+        """
         raw = query if isinstance(query, str) else ""
         cleaned = strip_controls(raw).strip()
         if not cleaned:
@@ -199,11 +207,11 @@ class SearchEngine:
         if state.count() == 0:
             return SearchResult(raw, pq.understanding, [], 0, "empty_catalog")
         w_dense = dense_weight(pq.content or pq.text, self.embedder.info.multilingual)
-        use_dense = w_dense > 0.05 and not pq.filter_only and bool(pq.content)
+        use_dense = "vectors" in legs and w_dense > 0.05 and not pq.filter_only and bool(pq.content)
         qvec = self.embedder.encode_query(pq.content) if use_dense else None
         with self._lock:
             state = self._require()
-            slots, scores = self._rank(state, pq, qvec, w_dense)
+            slots, scores = self._rank(state, pq, qvec, w_dense, legs)
             total = len(slots)
             page = slots[offset : offset + k]
             ids = state.slots_to_ids(page)
@@ -226,16 +234,23 @@ class SearchEngine:
 
     # -------------------------------------------------------------- internals
     def _rank(
-        self, state: IndexState, pq: ParsedQuery, qvec: np.ndarray | None, w_dense: float
+        self,
+        state: IndexState,
+        pq: ParsedQuery,
+        qvec: np.ndarray | None,
+        w_dense: float,
+        legs: frozenset[str] = ALL_LEGS,
     ) -> tuple[np.ndarray, np.ndarray]:
         alive = state.alive()
         mask = state.facets.mask(pq, alive)
         weights, lex_share = query_weights(pq)
         known = {t: w for t, w in weights.items() if state.lexical.df_of(t) > 0}
+        if "lexical" not in legs:
+            known = {}
         # filters plus words the catalog does not know: the filters are the question
         only_filters = pq.understanding.has_filters and not known and not pq.sector_hits
         if pq.filter_only or (only_filters and qvec is None):
-            return self._filter_only_order(state, mask)
+            return filter_only_order(state.facets, mask)
         n = state.lexical.slots
         lex = state.lexical.scores(known)
         sector = sector_scores(pq, n, state.sector_postings)
@@ -252,35 +267,18 @@ class SearchEngine:
                 floor=self.embedder.info.dense_floor,
             )
         if only_filters and dense is None:
-            return self._filter_only_order(state, mask)
+            return filter_only_order(state.facets, mask)
         ranked = fuse(
             mask=mask,
             lex=lex,
             sector=sector,
             dense=dense,
             w_dense=w_dense,
-            has_sectors=bool(pq.focus),
+            has_sectors=bool(pq.focus) and "sector" in legs,
             keep_all=only_filters,
             lex_share=lex_share,
         )
         return ranked.slots, ranked.scores
-
-    def _filter_only_order(
-        self, state: IndexState, mask: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Everything that passes the filters: newest batch first, then larger investment."""
-        slots = np.flatnonzero(mask)
-        if not len(slots):
-            return slots, np.zeros(0, dtype=np.float32)
-        facets = state.facets
-        values = facets.interners["batch"].values
-        rank_of = np.zeros(len(values) + 1, dtype=np.int64)  # index -1 (no batch) ranks lowest
-        for r, i in enumerate(sorted(range(len(values)), key=lambda i: _batch_key(values[i]))):
-            rank_of[i] = r + 1
-        batch_rank = rank_of[facets.cols["batch"][slots]]
-        invest = np.nan_to_num(facets.inv[slots], nan=0.0)
-        order = np.lexsort((slots, -invest, -batch_rank))
-        return slots[order], np.ones(len(order), dtype=np.float32)
 
     def _require(self) -> IndexState:
         if self._state is None:
@@ -381,9 +379,3 @@ def _progress(total: int) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, desc="indexing projects", unit="project")
-
-
-def _batch_key(batch: str) -> tuple[int, ...]:
-    import re
-
-    return tuple(int(x) for x in re.findall(r"\d+", batch or "")) or (0,)
