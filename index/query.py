@@ -78,12 +78,12 @@ BATCH_RE = re.compile(
 )
 # words that carry no content once filters are taken out of the query
 GENERIC = frozenset(
-    """大 小 大型 小型 需求 资金 资本 总投资 投资额 额 阶段 合作 方式 模式 推介 批 批次 能做 做
+    """大 小 大型 小型 需求 资金 资本 总投资 投资额 额 阶段 合作 方式 模式 推介 批 批次 做
     省 市 县 区 地区 地方 民间 社会 民营 元 亿 万 规模 金额 钱 目前 处于 进展 状态
     province city county region
     stage total capital private batch phase mode cooperation based located area amount need money
     yuan rmb cny billion million public ones one kind type types sector 总 哪些项目 联系 电话
-    联系电话 联系方式 负责 负责人 谁 什么时候 时候 预计 哪一步 一步 进展 到 哪 using use expect
+    联系电话 联系方式 负责 负责人 谁 什么时候 时候 预计 进展 到 哪 use expect
     expected contact phone email who responsible""".split()  # noqa: SIM905
 )
 FUNCTION_CHARS = frozenset(
