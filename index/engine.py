@@ -32,6 +32,7 @@ from index.ranking import (
     normalise_dense,
     query_weights,
     sector_scores,
+    vector_query,
 )
 from index.results import Answer, Hit, SearchResult, SyncReport
 from index.state import IndexState, fingerprint, text_version
@@ -208,7 +209,7 @@ class SearchEngine:
             return SearchResult(raw, pq.understanding, [], 0, "empty_catalog")
         w_dense = dense_weight(pq.content or pq.text, self.embedder.info.multilingual)
         use_dense = "vectors" in legs and w_dense > 0.05 and not pq.filter_only and bool(pq.content)
-        qvec = self.embedder.encode_query(pq.content) if use_dense else None
+        qvec = self.embedder.encode_query(vector_query(pq)) if use_dense else None
         with self._lock:
             state = self._require()
             slots, scores = self._rank(state, pq, qvec, w_dense, legs)

@@ -36,6 +36,19 @@ def dense_weight(query: str, multilingual: bool) -> float:
     return max(0.0, 1.0 - cjk_fraction(query)) ** 2
 
 
+def vector_query(pq: ParsedQuery) -> str:
+    """The text the vector leg encodes: a Chinese query's content words, else its content.
+
+    Filler around Chinese content ("想投点跟…有关的") dilutes a sentence vector; the words the
+    parser kept (filters and question scaffolding gone) carry the meaning. English keeps its
+    whole phrase, which the encoder reads better than stems.
+    """
+    if cjk_fraction(pq.content) < 0.5:
+        return pq.content
+    words = [t for t in pq.tokens if not t.startswith("~")] + pq.sector_terms
+    return " ".join(dict.fromkeys(words)) or pq.content
+
+
 def query_weights(pq: ParsedQuery) -> tuple[dict[str, float], float]:
     """BM25 query terms and the share of them that is not taxonomy vocabulary.
 
