@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from index.documents import DocRecord
-from index.query import ParsedQuery
+from index.query import COOP_PATTERNS, ParsedQuery
 from index.regions import Place, gazetteer
 
 STAGE_CANON = [
@@ -39,12 +39,27 @@ def canonical_batch(raw: str | None) -> str | None:
 
 
 def coop_parts(raw: str | None) -> set[str]:
-    """A catalog's cooperation field split into upper-cased modes ("股权合作/PPP")."""
+    """A catalog's cooperation field as the upper-cased modes it names.
+
+    Real records are compound: "股权合作/PPP", "PPP（BOT）", "BOT（特许经营）", "PPP+EPC",
+    "合资经营". Each part counts, brackets included, and a part that names a known mode in
+    other words ("合资经营", "参股") also counts as that mode.
+    """
     if not raw:
         return set()
-    return {p.strip().upper() for p in re.split(r"[/、,，;；+和及]|\s+或\s+", raw) if p.strip()} | {
-        raw.strip().upper()
+    text = raw.strip()
+    parts = {
+        p.strip().upper()
+        for p in re.split(r"[/、,，;；+＋和及()（）\[\]【】]|\s+或\s+|\s+", text)
+        if p.strip()
     }
+    named = {
+        values[0].upper()
+        for values, pattern in COOP_PATTERNS
+        for part in parts | {text}
+        if re.search(pattern, part.lower())
+    }
+    return parts | named | {text.upper()}
 
 
 class Interner:
