@@ -90,7 +90,8 @@ GENERIC = frozenset(
 # words about the investor, not the project ("适合民营企业参股的"): they name who asks
 INVESTOR_WORDS = re.compile(
     r"民营企业|私营企业|民企|企业家|投资者|投资人|投资方|我们公司|我公司|适合|"
-    r"(?<![a-z])(?:private (?:companies|company|firms?|investors?)|investors?|suitable for)(?![a-z])"
+    r"(?<![a-z])(?:private (?:companies|company|firms?|investors?)|investors?|suitable for)"
+    r"(?![a-z])"
 )
 FUNCTION_CHARS = frozenset(
     "的有哪什么吗呢了是在那个这些之类和或者相关方面下给跟里啊呀吧谁怎想找可以项目推介要少投点"
