@@ -111,6 +111,23 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
+    """Projects nearest to one project."""
+    engine = _engine(settings)
+    if engine.project(args.code) is None:
+        print(f"tuijie similar: no project with code {args.code!r}", file=sys.stderr)
+        return 2
+    hits = engine.similar(args.code, k=max(1, min(int(args.k), 100)), same=args.same)
+    if args.json:
+        rows = [{"code": h.project.code, "name": h.project.name, "score": h.score} for h in hits]
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for i, h in enumerate(hits, 1):
+        p = h.project
+        print(f"{i:>2}. {p.code:<12} {h.score:6.3f}  {p.name}  [{p.region or '-'}]")
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer questions as the bot would."""
     engine = _engine(settings)

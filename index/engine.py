@@ -227,6 +227,15 @@ class SearchEngine:
             notice = "no_results"
         return SearchResult(raw, pq.understanding, hits, total, notice)
 
+    def similar(self, code: str, *, k: int = 5, same: str | None = None) -> list[Hit]:
+        """Published projects nearest to this one in the vector index (same region/sector)."""
+        from index.similar import similar_ids
+
+        with self._lock:
+            pairs = similar_ids(self._require(), code, max(0, int(k)), same)
+        projects = self._projects_by_ids([pid for pid, _ in pairs])
+        return [Hit(projects[pid], s) for pid, s in pairs if pid in projects]
+
     def ask(self, question: str) -> Answer:
         """Answer a question about one project's attribute, or list the best matches."""
         from index.answer import answer_question
