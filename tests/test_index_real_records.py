@@ -95,3 +95,23 @@ def test_private_capital_filter_answers_with_the_projects_that_state_it(
     big = _catalog()[10]["code"]
     assert codes(engine.search("拟引入民间资本超过5亿的项目", k=100)) == [big]
     assert _all(engine, "民间资本超过1亿的项目") == {big, _catalog()[11]["code"]}
+
+
+def test_sector_words_do_not_fire_inside_unrelated_names(tmp_path: Path) -> None:
+    records = [dict(r) for r in dev_records()[:12]]
+    park = dict(records[3], code="REAL-001", name="太原半导体生态科技港", industry="半导体")
+    green = dict(records[4], code="REAL-002", name="汾河流域生态环境治理项目", industry="生态环保")
+    green["summary"] = "流域水环境综合治理、污水处理厂提标改造和河道生态修复。"
+    db = new_db(tmp_path / "db")
+    load(db, [*records, park, green], tmp_path / "imports")
+    eng = SearchEngine(db, tmp_path / "index")
+    eng.open()
+    from index.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    env = {k for k in tax.expand("环保")}
+    state = eng._state
+    assert state is not None
+    assert not env & set(state.records[state.code_to_id["REAL-001"]].sectors)
+    got = codes(eng.search("我想投资环保方面的项目", k=5))
+    assert got[0] == "REAL-002" and "REAL-001" not in got
