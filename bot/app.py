@@ -119,6 +119,7 @@ def _register(app: Application) -> None:
     add(CallbackQueryHandler(search.more_results, pattern=r"^m:q:"))
     add(CallbackQueryHandler(match.more_matches, pattern=r"^m:p:"))
     add(CallbackQueryHandler(details.show_details, pattern=r"^d:"))
+    add(CallbackQueryHandler(details.show_similar, pattern=r"^sim:"))
     add(CallbackQueryHandler(language.lang_chosen, pattern=r"^lang:"))
     add(CallbackQueryHandler(forget.forget_chosen, pattern=r"^f:"))
     add(CallbackQueryHandler(stale_button, pattern=conversation.STALE_STEPS))

@@ -85,7 +85,23 @@ def _add_search(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("dir", help="folder with catalog.jsonl and queries.jsonl")
     p.add_argument("--verbose", "-v", action="store_true", help="list every query's misses")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument(
+        "--legs",
+        action="store_true",
+        help="also score each ranking leg alone (lexical, sector, vectors) beside the fusion",
+    )
     p.set_defaults(handler=cli_search.cmd_eval)
+
+    p = sub.add_parser(
+        "similar",
+        help="projects similar to one project",
+        description="Nearest published projects in the vector index.",
+    )
+    p.add_argument("code", help="the project code")
+    p.add_argument("--k", type=int, default=5, help="how many (default 5)")
+    p.add_argument("--same", choices=["region", "sector"], help="only the same province / sector")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cli_search.cmd_similar)
 
     p = sub.add_parser("reindex", help="rebuild the search index from scratch")
     p.set_defaults(handler=cli_search.cmd_reindex)

@@ -14,7 +14,7 @@ from catalog.db import open_database
 from catalog.errors import CatalogError
 from catalog.exchange import json_number
 from index import SearchEngine
-from index.evaluation import evaluate, load_queries
+from index.evaluation import describe_legs, evaluate, evaluate_legs, load_queries
 from index.money import format_cny
 from index.results import SearchResult
 
@@ -111,6 +111,23 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_similar(args: argparse.Namespace, settings: Settings) -> int:
+    """Projects nearest to one project."""
+    engine = _engine(settings)
+    if engine.project(args.code) is None:
+        print(f"tuijie similar: no project with code {args.code!r}", file=sys.stderr)
+        return 2
+    hits = engine.similar(args.code, k=max(1, min(int(args.k), 100)), same=args.same)
+    if args.json:
+        rows = [{"code": h.project.code, "name": h.project.name, "score": h.score} for h in hits]
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for i, h in enumerate(hits, 1):
+        p = h.project
+        print(f"{i:>2}. {p.code:<12} {h.score:6.3f}  {p.name}  [{p.region or '-'}]")
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer questions as the bot would."""
     engine = _engine(settings)
@@ -172,7 +189,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         engine = SearchEngine(db, Path(tmp) / "index", settings.embedding_model)
         engine.open()
         report = evaluate(engine, queries)
+        legs = evaluate_legs(engine, queries) if getattr(args, "legs", False) else None
         db.dispose()
+    if legs is not None:
+        if args.json:
+            print(json.dumps({k: r.as_dict() for k, r in legs.items()}, ensure_ascii=False))
+        else:
+            print(describe_legs(legs))
+        return 0
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

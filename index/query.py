@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from index.amounts import find_amounts, zh_number
+from index.periods import find_term, find_year
 from index.regions import Place, find_group, gazetteer
 from index.results import Understanding
 from index.taxonomy import TermHit, load_taxonomy
@@ -78,19 +79,26 @@ BATCH_RE = re.compile(
 )
 # words that carry no content once filters are taken out of the query
 GENERIC = frozenset(
-    """大 小 大型 小型 需求 资金 资本 总投资 投资额 额 阶段 合作 方式 模式 推介 批 批次 能做 做
+    """大 小 大型 小型 需求 资金 资本 总投资 投资额 额 阶段 合作 方式 模式 推介 批 批次 做
     省 市 县 区 地区 地方 民间 社会 民营 元 亿 万 规模 金额 钱 目前 处于 进展 状态
     province city county region
     stage total capital private batch phase mode cooperation based located area amount need money
     yuan rmb cny billion million public ones one kind type types sector 总 哪些项目 联系 电话
-    联系电话 联系方式 负责 负责人 谁 什么时候 时候 预计 哪一步 一步 进展 到 哪 using use expect
+    联系电话 联系方式 负责 负责人 谁 什么时候 时候 预计 进展 到 哪 use expect
     expected contact phone email who responsible""".split()  # noqa: SIM905
+)
+# words about the investor, not the project ("适合民营企业参股的"): they name who asks
+INVESTOR_WORDS = re.compile(
+    r"民营企业|私营企业|民企|企业家|投资者|投资人|投资方|我们公司|我公司|适合|"
+    r"(?<![a-z])(?:private (?:companies|company|firms?|investors?)|investors?|suitable for)"
+    r"(?![a-z])"
 )
 FUNCTION_CHARS = frozenset(
     "的有哪什么吗呢了是在那个这些之类和或者相关方面下给跟里啊呀吧谁怎想找可以项目推介要少投点"
 )
 FIELD_WORDS = re.compile(
-    r"民间资本|社会资本|民营资本|民资|民间投资|总投资额?|投资总额|投资额|投资规模|需求|资金需求|"
+    # "拟引入民间资本" is the column header of the public promotion lists
+    r"(?:拟|计划|准备)?(?:引入|吸引|引进|招引)(?=民间|社会|民营|民资|private)|民间资本|社会资本|民营资本|民资|民间投资|总投资额?|投资总额|投资额|投资规模|需求|资金需求|"
     r"private capital|total investment"
 )
 
@@ -246,6 +254,12 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
     amounts = find_amounts(rest)
     for a in amounts:
         rest = _blank(rest, a.start, a.end)
+    year, span = find_year(rest)
+    if span:
+        rest = _blank(rest, *span)
+    term, span = find_term(rest)
+    if span:
+        rest = _blank(rest, *span)
     batch, rest = _batch(rest, pq)
     if pq.latest_batch and latest_batch:
         batch = latest_batch
@@ -265,8 +279,8 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
         residual = _blank(residual, h.start, h.end)
         if h.fuzzy:  # the typo itself would only add noise to the lexical leg
             content = _blank(content, h.start, h.end)
-    pq.content = re.sub(r"\s+", " ", FIELD_WORDS.sub(" ", content)).strip()
-    residual = re.sub(r"\s+", " ", FIELD_WORDS.sub(" ", residual)).strip()
+    pq.content = re.sub(r"\s+", " ", INVESTOR_WORDS.sub(" ", FIELD_WORDS.sub(" ", content))).strip()
+    residual = re.sub(r"\s+", " ", INVESTOR_WORDS.sub(" ", FIELD_WORDS.sub(" ", residual))).strip()
     pq.tokens = [
         t
         for t in tokenize(residual)
@@ -290,6 +304,9 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
         exclude_cooperation=pq.exclude_cooperation,
         exclude_stages=pq.exclude_stages,
         sector_names=[tax.label(k, pq.lang) for k in sectors],
+        published_year=year,
+        term_min=term.low if term else None,
+        term_max=term.high if term else None,
     )
     return pq
 

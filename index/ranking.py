@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from index.facets import Facets
 from index.query import ParsedQuery
 from index.text import cjk_fraction, tokenize
 
@@ -17,6 +19,7 @@ BIGRAM_WEIGHT = 0.5
 SECTOR_TERM_WEIGHT = 0.5
 LEX_FLOOR = 0.2  # lexical leg weight when the query is nothing but sector vocabulary
 DENSE_POOL = 300
+ALL_LEGS = frozenset({"lexical", "sector", "vectors"})
 KEEP_RELATIVE = 0.2  # results below this share of the best score are dropped
 
 
@@ -31,6 +34,19 @@ def dense_weight(query: str, multilingual: bool) -> float:
     if multilingual:
         return 1.0
     return max(0.0, 1.0 - cjk_fraction(query)) ** 2
+
+
+def vector_query(pq: ParsedQuery) -> str:
+    """The text the vector leg encodes: a Chinese query's content words, else its content.
+
+    Filler around Chinese content ("想投点跟…有关的") dilutes a sentence vector; the words the
+    parser kept (filters and question scaffolding gone) carry the meaning. English keeps its
+    whole phrase, which the encoder reads better than stems.
+    """
+    if cjk_fraction(pq.content) < 0.5:
+        return pq.content
+    words = [t for t in pq.tokens if not t.startswith("~")] + pq.sector_terms
+    return " ".join(dict.fromkeys(words)) or pq.content
 
 
 def query_weights(pq: ParsedQuery) -> tuple[dict[str, float], float]:
@@ -127,3 +143,22 @@ def normalise_dense(
     out = np.zeros(n, dtype=np.float32)
     out[slots] = np.clip((cos - ref) / (hi - ref), 0.0, 1.0)
     return out
+
+
+def filter_only_order(facets: Facets, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Everything that passes the filters: newest batch first, then larger investment."""
+    slots = np.flatnonzero(mask)
+    if not len(slots):
+        return slots, np.zeros(0, dtype=np.float32)
+    values = facets.interners["batch"].values
+    rank_of = np.zeros(len(values) + 1, dtype=np.int64)  # index -1 (no batch) ranks lowest
+    for r, i in enumerate(sorted(range(len(values)), key=lambda i: _batch_key(values[i]))):
+        rank_of[i] = r + 1
+    batch_rank = rank_of[facets.cols["batch"][slots]]
+    invest = np.nan_to_num(facets.inv[slots], nan=0.0)
+    order = np.lexsort((slots, -invest, -batch_rank))
+    return slots[order], np.ones(len(order), dtype=np.float32)
+
+
+def _batch_key(batch: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", batch or "")) or (0,)

@@ -33,6 +33,9 @@ class Understanding:
     exclude_regions: list[str] = field(default_factory=list)  # 除了四川以外 / not in Sichuan
     exclude_cooperation: list[str] = field(default_factory=list)
     exclude_stages: list[str] = field(default_factory=list)
+    published_year: int | None = None  # 2024年发布的 / published in 2024
+    term_min: float | None = None  # cooperation / concession term in years
+    term_max: float | None = None
 
     @property
     def has_filters(self) -> bool:
@@ -45,6 +48,7 @@ class Understanding:
             or self.cooperation
             or self.stages
             or self.batch
+            or self.published_year
             or any(
                 v is not None
                 for v in (
@@ -52,6 +56,8 @@ class Understanding:
                     self.investment_max,
                     self.private_capital_min,
                     self.private_capital_max,
+                    self.term_min,
+                    self.term_max,
                 )
             )
         )
@@ -81,6 +87,12 @@ class Understanding:
             parts.append(("阶段: " if zh else "stage: ") + "/".join(self.stages))
         if self.batch:
             parts.append(("批次: " if zh else "batch: ") + self.batch)
+        if self.published_year:
+            parts.append(("发布年份: " if zh else "published: ") + str(self.published_year))
+        if self.term_min is not None or self.term_max is not None:
+            lo, hi = self.term_min, self.term_max
+            span = f"{lo:g}" if lo == hi else f"≥ {lo:g}" if hi is None else f"≤ {hi:g}"
+            parts.append(("合作期: " if zh else "term: ") + span + ("年" if zh else " years"))
         excluded = self.exclude_regions + self.exclude_cooperation + self.exclude_stages
         if excluded:
             parts.append(("不含: " if zh else "excluding: ") + "/".join(excluded))

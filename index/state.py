@@ -15,7 +15,7 @@ from index.regions import gazetteer
 from index.vectors import VectorStore
 
 TEXT_VERSION_FILES = ("taxonomy.json", "regions.json")
-TEXT_CODE_VERSION = "2"
+TEXT_CODE_VERSION = "3"
 
 
 def text_version() -> str:

@@ -15,6 +15,10 @@ DATA = Path(__file__).with_name("data") / "taxonomy.json"
 LATIN_WORD = re.compile(r"[a-z0-9](?:[a-z0-9+&.\-]*[a-z0-9+])?")
 
 # How strongly a term found in each field ties a project to a sector.
+# a sector word right before one of these in a project's name, after another sector word,
+# qualifies the place rather than naming a sector: 生态 in "半导体生态科技港" (unless the
+# industry or tags agree)
+NAME_PLACE_SUFFIX = re.compile(r"(?:科技|产业|创新|双创)?(?:港|城|谷|园|园区|小镇|新城|基地)")
 FIELD_STRENGTH = {
     "industry": 1.0,
     "name": 1.0,
@@ -194,11 +198,27 @@ class Taxonomy:
             "summary": project.summary or "",
             "summary_en": project.summary_en or "",
         }
+        confirmed = {
+            a
+            for raw in (fields["industry"], fields["tags"])
+            for hit in self.find(normalize(raw))
+            for k in hit.sectors
+            for a in self.ancestors(k)
+        }
         for fname, raw in fields.items():
             if not raw:
                 continue
             strength = FIELD_STRENGTH[fname]
-            for hit in self.find(normalize(raw)):
+            text = normalize(raw)
+            hits = self.find(text)
+            for i, hit in enumerate(hits):
+                if (
+                    fname == "name"
+                    and i > 0  # an earlier word of the name already names a sector
+                    and NAME_PLACE_SUFFIX.match(text, hit.end)
+                    and not any(confirmed.intersection(self.ancestors(k)) for k in hit.sectors)
+                ):
+                    continue  # a qualifier of the park's name, not its sector
                 for k in hit.sectors:
                     for a in self.ancestors(k):
                         if out.get(a, 0.0) < strength:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlmodel import col, select
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.common import Context, blocking, bot_username, lang_of, reply
 from bot.i18n import t
 from bot.links import parse_start
-from bot.render import details, project_buttons
+from bot.render import card, details, project_buttons, results_keyboard, title
 from bot.services import Services, services
 from catalog.db import session_scope
 from catalog.models import PUBLISHED, Project, ProjectPublic
@@ -33,8 +33,42 @@ def published_project(
 def render_details(
     lang: str, project: ProjectPublic, username: str
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Every field plus the interested / share buttons."""
-    return details(lang, project), InlineKeyboardMarkup([project_buttons(lang, project, username)])
+    """Every field plus the interested / share buttons and the similar-projects buttons."""
+    similar = [
+        InlineKeyboardButton(t(lang, "details.similar_button"), callback_data=f"sim:{project.id}"),
+        InlineKeyboardButton(
+            t(lang, "details.similar_same_region"), callback_data=f"sim:{project.id}:region"
+        ),
+    ]
+    rows = [project_buttons(lang, project, username), similar]
+    return details(lang, project), InlineKeyboardMarkup(rows)
+
+
+async def show_similar(update: Update, context: Context) -> None:
+    """sim:<project id>[:region|sector]: the nearest published projects as cards."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = await lang_of(update, context)
+    parts = query.data.split(":")
+    raw = parts[1] if len(parts) > 1 else ""
+    same = parts[2] if len(parts) > 2 else ""
+    svc = services(context)
+    project = await blocking(published_project, svc, project_id=int(raw)) if raw.isdigit() else None
+    if project is None:
+        await query.answer(t(lang, "details.not_found"), show_alert=True)
+        return
+    await query.answer()
+    hits = await blocking(
+        svc.search.similar, project.code, k=5, same=same if same in ("region", "sector") else None
+    )
+    if not hits:
+        await reply(update, context, t(lang, "details.similar_none"))
+        return
+    projects = [h.project for h in hits]
+    head = t(lang, "details.similar_title", name=title(lang, project))
+    body = "\n\n".join([head] + [card(lang, p, i) for i, p in enumerate(projects, 1)])
+    markup = results_keyboard(lang, projects, bot_username(context), first=1, back=None, more=None)
+    await reply(update, context, body, markup)
 
 
 async def show_details(update: Update, context: Context) -> None:
