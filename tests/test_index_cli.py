@@ -26,6 +26,7 @@ def test_eval_prints_the_figures(data_dir: Path, capsys: pytest.CaptureFixture[s
     queries = (dev_dir() / "queries.jsonl").read_text(encoding="utf-8").strip().splitlines()
     assert figures["queries"] == len(queries) and figures["leaks"] == 0
     assert figures["recall@5"] >= 0.95 and figures["mrr@10"] >= 0.93
+    assert not (data_dir / "index").exists()  # the user's catalog and index are untouched
 
 
 def test_eval_legs_prints_each_leg_and_the_fusion(
