@@ -1,0 +1,242 @@
+"""What a question asks about one project, and the figure in the record's sentences that answers it.
+
+A question gets a *kind* (length, size, duration, date, rate, price, count, or an attribute
+of the record). A kind names the units its answer comes in; candidate clauses of the Chinese
+and English summaries are scored by those units first, then by the words they share with the
+question and, when the engine's embedder is given, by embedding similarity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from index.text import cjk_fraction
+
+# record attributes: (field, pattern in the normalised question); first match wins
+FIELD_KINDS: list[tuple[str, str]] = [
+    (
+        "investment_cny",
+        r"总投资|投资额|投资规模|投多少|投资多少|多少钱|总额|total investment|how much "
+        r"(?:does it|will it|is the)?\s*(?:cost|invest)|how big is the investment|investment size|"
+        r"how much money",
+    ),
+    ("contact", r"联系|电话|联络|怎么找|对接|contact|phone|reach|email|get in touch"),
+    (
+        "owner",
+        r"谁在负责|谁负责|负责单位|业主|建设单位|牵头|实施主体|运营方|owner|who (?:runs|owns|"
+        r"manages|is responsible|is behind|leads)|which company|responsible",
+    ),
+    ("stage", r"进展|阶段|进度|哪一步|建到|建设情况|现在怎么样|stage|progress|status"),
+    ("region", r"在哪里|在哪儿|在哪|什么地方|位置|where is|located|location"),
+    ("batch", r"哪一批|哪批|批次|which batch|what batch"),
+    ("published_on", r"什么时候发布|何时发布|发布时间|推介时间|哪天发布|when was it published"),
+]
+PRIVATE_CAPITAL = (
+    r"民间资本|社会资本|民资|民营资本|引资|private (?:capital|investment|funding|investors? "
+    r"(?:put|invest))|what does .{0,60} need|需要什么|需要哪些"
+)
+COOPERATION = (
+    r"合作方式|合作模式|怎么合作|如何合作|怎么参与|如何参与|合作形式|cooperation|"
+    r"partnership (?:mode|model)|how can (?:i|we) (?:invest|take part|participate)|deal structure"
+)
+NUM = r"\d[\d,]*(?:\.\d+)?"
+NUMBER = (
+    rf"(?:约|近|超过|不低于|不高于|about |around |over |some )?{NUM}(?:\s*(?:至|到|-|–|~)\s*{NUM})?"
+)
+CN_MULT = r"(?:万|亿)?"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of fact: how a question asks for it and how its answer reads in a sentence."""
+
+    name: str
+    question: str  # pattern in the question
+    figure: str  # pattern of the answering figure in a sentence
+    cues: str  # words of a sentence that speak of this fact
+
+
+TERM_WORDS = r"特许|合作期|运营期|经营期|合同期|期限|年限|concession|term|contract|lease|period"
+KINDS: list[Kind] = [
+    Kind(
+        "share",
+        r"股权|股比|持股|占股|比例|stake|share of|equity",
+        rf"{NUM}\s*[%％]|百分之[\d一二三四五六七八九十]+",
+        r"股权|持股|股比|equity|stake|share",
+    ),
+    Kind(
+        "rate",
+        r"收益率|irr|pue|回报率|利用率|上架率|占比|百分之|rate of return|return|yield|percent",
+        rf"{NUM}\s*[%％]|(?:pue|irr)[^，。；,;\d]{{0,8}}{NUM}",
+        r"收益率|irr|pue|回报|利用率|return|yield",
+    ),
+    Kind(
+        "duration",
+        rf"多久|多少年|几年|期限|年限|特许期|合作期|运营期|经营期|合同期|how many years|"
+        rf"(?:{TERM_WORDS}).{{0,20}}(?:多长|多少)|(?:多长|how long).{{0,40}}(?:{TERM_WORDS})|"
+        r"what (?:is the )?term",
+        rf"{NUMBER}\s*(?:个)?年(?![底初中度产])|{NUM}-year|{NUMBER}\s*years?\b",
+        rf"{TERM_WORDS}|回收|payback",
+    ),
+    Kind(
+        "date",
+        r"什么时候|何时|哪年|哪一年|几月|开工|投产|并网|投运|建成|完工|通车|竣工|开业|when|"
+        r"what year|start|commission|grid|open",
+        r"20\d\d\s*年(?:\d{1,2}\s*月)?(?:底|初|年中|上半年|下半年)?|(?:end of |by |in |since )"
+        r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|"
+        r"december) )?20\d\d",
+        r"开工|投产|并网|投运|建成|完工|通车|竣工|开业|启动|计划|预计|open|grid|commission|start|"
+        r"complet|operat",
+    ),
+    Kind(
+        "price",
+        r"电价|价格|单价|价钱|收费|费用|多少元|tariff|price|fee|charge",
+        rf"{NUMBER}\s*{CN_MULT}元\s*/\s*(?:千瓦时|度|吨|立方米|平方米|平米|月|年|天|日|人次|人|次|辆|"
+        r"小时|kwh|t\b|m3)|{NUM}\s*yuan\s*(?:/|per|a)\s*\w+|八五折|\d+折",
+        r"电价|价格|单价|收费|费|tariff|price|fee",
+    ),
+    Kind(
+        "length",
+        r"多长|多远|长度|全长|几公里|多少公里|how long|length|how far|how many (?:km|kilomet)",
+        rf"(?<!时速)(?<!时速约){NUMBER}\s*(?:公里|千米|km|kilomet\w*|米)(?!\s*/)",
+        r"全长|长约|长度|管道|线路|公路|long|length",
+    ),
+    Kind(
+        "area",
+        r"面积|占地|多少亩|几亩|area|acres|hectares|square met",
+        rf"{NUMBER}\s*{CN_MULT}(?:平方米|平方公里|亩|公顷)|"
+        rf"{NUMBER}\s*(?:square met\w+|m2|hectares)",
+        r"面积|占地|用地|area",
+    ),
+    Kind(
+        "size",
+        r"规模|多大|容量|装机|库容|产能|算力|处理能力|输气能力|how big|how large|capacity|size|"
+        r"how much power",
+        rf"{NUMBER}\s*{CN_MULT}(?:兆瓦时|兆瓦|千瓦时|千瓦|吉瓦|kw|mw|gw|mwh|gwh|p\b|pflops|"
+        rf"吨|立方米|标箱|teu|架|片|台|辆|座|张|个|套)(?:\s*/\s*(?:{NUMBER}\s*{CN_MULT}"
+        rf"(?:兆瓦时|千瓦时|mwh|gwh)|日|天|年|day|year))?",
+        r"规模|容量|装机|库容|产能|算力|能力|建设|新建|capacity|size",
+    ),
+    Kind(
+        "count",
+        r"多少|几[台座个张家辆所条架套]|how many",
+        rf"{NUMBER}\s*{CN_MULT}(?:人次|万人|人|台|座|个|张|家|辆|所|条|架|套|片|班)|"
+        rf"{NUMBER}\s*(?:million |thousand )?[a-z]+",
+        r"新建|建设|接待|提供|规划|new|provide|build",
+    ),
+]
+ANY_FIGURE = rf"{NUMBER}\s*{CN_MULT}\S{{0,3}}"
+# a question at all: one of the kinds, an attribute, or a yes/no about the record
+YES_NO = r"[吗嗎][?？]?$|是否|能否|可否|可不可以|能不能|\b(?:can|may|is it|does it|are)\b.*\?$"
+GLUE = r"[的了吗呢呀啊吧么是有要那个这个那边这边一年请问我想知道]"
+
+
+def question_kind(norm: str) -> str | None:
+    """The kind of fact a normalised question asks for (a field name or a Kind's name)."""
+    if re.search(KINDS[0].question, norm):
+        return "share"
+    for fname, pattern in FIELD_KINDS:
+        if re.search(pattern, norm):
+            return fname
+    for kind in KINDS[1:]:
+        if kind.name == "count" and not re.search(kind.question, norm):
+            continue
+        if re.search(kind.question, norm):
+            if kind.name == "count" and re.search(PRIVATE_CAPITAL, norm):
+                return "private_capital_cny"
+            return kind.name
+    if re.search(PRIVATE_CAPITAL, norm):
+        return "private_capital_cny"
+    if re.search(COOPERATION, norm):
+        return "cooperation"
+    if re.search(YES_NO, norm):
+        return "yes_no"
+    return None
+
+
+def is_question(norm: str) -> bool:
+    """Whether a normalised message asks for one fact of a project."""
+    return question_kind(norm) is not None
+
+
+def kind_named(name: str) -> Kind | None:
+    return next((k for k in KINDS if k.name == name), None)
+
+
+def sentences(text: str | None) -> list[str]:
+    """The sentences of a summary (Chinese and English punctuation)."""
+    parts = re.split(r"(?<=[。！？；!?;])|(?<=\.)\s+(?=[A-Z0-9])", text or "")
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def _clauses(sentence: str) -> list[str]:
+    return [c for c in re.split(r"[，、：（）()；]|,\s|:\s", sentence) if c.strip()]
+
+
+def _bigrams(text: str) -> set[str]:
+    grams: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        grams |= {run[i : i + 2] for i in range(len(run) - 1)}
+    grams |= {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower())}
+    return grams
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A figure quoted from one sentence of a record."""
+
+    value: str
+    sentence: str
+    score: float
+
+
+def find_fact(
+    question: str,
+    kind_name: str,
+    texts: Sequence[str],
+    *,
+    ignore: str = "",
+    similarity: Callable[[list[str]], list[float]] | None = None,
+) -> Fact | None:
+    """The best figure of `kind_name` in the sentences of `texts`, or None if none has one.
+
+    `ignore` holds words that name the project (shared by every sentence, so no evidence);
+    `similarity` maps sentences to their embedding similarity with the question.
+    """
+    kind = kind_named(kind_name)
+    qgrams = _bigrams(re.sub(GLUE, " ", question.lower())) - _bigrams(ignore.lower())
+    sents = [s for text in texts for s in sentences(text)]
+    if not sents:
+        return None
+    sims = similarity(sents) if similarity else [0.0] * len(sents)
+    best: Fact | None = None
+    for sent, sim in zip(sents, sims, strict=True):
+        for clause in _clauses(sent):
+            low = clause.lower()
+            pattern = kind.figure if kind else ANY_FIGURE
+            match = re.search(pattern, low)
+            if match is None:
+                continue
+            score = 3.0 + len(qgrams & _bigrams(low)) + 0.5 * sim
+            if kind and re.search(kind.cues, low):
+                score += 1.0
+            value = clause[match.start() : match.end()].strip()
+            if best is None or score > best.score:
+                best = Fact(value, sent, score)
+    if best is not None and kind is None and best.score < 4.0:
+        return None  # a bare "多少": the figure must share a word with the question
+    return best
+
+
+def yes_no_fact(question: str, texts: Sequence[str], *, ignore: str = "") -> Fact | None:
+    """The sentence holding the thing a yes/no question asks about (独资, 外资...), if any."""
+    qgrams = _bigrams(re.sub(GLUE, " ", question.lower())) - _bigrams(ignore.lower())
+    qgrams = {g for g in qgrams if cjk_fraction(g) < 1.0 or not re.search(r"可以|能否|是否", g)}
+    best: Fact | None = None
+    for sent in (s for text in texts for s in sentences(text)):
+        shared = sorted(qgrams & _bigrams(sent.lower()))
+        if shared and (best is None or len(shared) > best.score):
+            best = Fact(max(shared, key=len), sent, float(len(shared)))
+    return best

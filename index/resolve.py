@@ -1,0 +1,178 @@
+"""Which project a question names: its mention resolved tolerantly against names, English
+names, owners and regions (missing or extra words, a county instead of the full name, a typo).
+
+The candidates come from the engine's own search, run on the whole question and on the
+mention alone (a question's fact words such as 特许经营 would otherwise act as filters).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from catalog.models import ProjectPublic
+from index.facts import COOPERATION, FIELD_KINDS, KINDS, PRIVATE_CAPITAL, YES_NO
+from index.text import cjk_fraction, normalize, tokenize
+
+if TYPE_CHECKING:
+    from index.engine import SearchEngine
+
+POOL = 10
+MIN_COVER = 0.34  # share of the mention's bigrams a project must hold
+CLOSE = 0.9  # a runner-up this close to the best is named beside it
+# words that ask rather than name (removed from the mention before matching)
+ASKING = (
+    r"多少|多长|多大|多久|多远|几|是什么|什么时候|什么|何时|哪里|哪儿|哪个|哪些|哪|请问|我想知道|"
+    r"告诉我|大概|大约|目前|现在|可以|能否|是否|有没有|要建|需要|一年|吗|呢|啊|吧|呀|"
+    r"项目|工程|那个|这个|那边|这边|的|是|有|要|在|了|\?|？|，|。"
+)
+EN_ASKING = frozenset(
+    [
+        "what",
+        "which",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "does",
+        "do",
+        "did",
+        "can",
+        "could",
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "to",
+        "by",
+        "with",
+        "about",
+        "and",
+        "or",
+        "it",
+        "its",
+        "this",
+        "that",
+        "there",
+        "project",
+        "projects",
+        "much",
+        "many",
+        "long",
+        "big",
+        "large",
+        "need",
+        "needs",
+        "provide",
+        "get",
+        "be",
+        "has",
+        "have",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The project a question is about: `best`, close rivals in `others`, or none."""
+
+    best: ProjectPublic | None
+    others: list[ProjectPublic] = field(default_factory=list)
+    candidates: list[ProjectPublic] = field(default_factory=list)  # every plausible match
+
+
+def _short_gap(match: re.Match[str]) -> str:
+    """A fact word becomes a gap; a long match (how long ... concession) may hold the name."""
+    return " " if len(match.group()) <= 12 else match.group()
+
+
+def mention(question: str) -> str:
+    """The question without its asking words and fact words: what is left names the project."""
+    norm = normalize(question)
+    for pattern in [p for _, p in FIELD_KINDS] + [k.question for k in KINDS]:
+        norm = re.sub(pattern, _short_gap, norm)
+    norm = re.sub(f"{PRIVATE_CAPITAL}|{COOPERATION}|{YES_NO}", _short_gap, norm)
+    norm = re.sub(ASKING, " ", norm)
+    words = [w for w in re.split(r"[^\w'\-]+", norm) if w and w not in EN_ASKING]
+    return " ".join(words).strip()
+
+
+def _grams(text: str) -> set[str]:
+    grams: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        grams |= {run[i : i + 2] for i in range(len(run) - 1)} or {run}
+    grams |= {_stem(w) for w in re.findall(r"[a-z0-9']{2,}", text) if w not in EN_ASKING}
+    return grams
+
+
+def _stem(word: str) -> str:
+    return word.replace("'", "")[:5]
+
+
+def _own_words(p: ProjectPublic) -> str:
+    return normalize(" ".join(x for x in (p.name, p.name_en, p.owner, p.region) if x))
+
+
+def cover(mention_text: str, p: ProjectPublic) -> float:
+    """The share of the mention's bigrams (Chinese) and word stems (English) the project holds."""
+    grams = _grams(mention_text)
+    if not grams:
+        return 0.0
+    own = _grams(_own_words(p))
+    # a county or city named without its suffix (雷山 for 雷山县) still counts
+    return len(grams & own) / len(grams)
+
+
+def _runs_present(question: str, p: ProjectPublic) -> bool:
+    """Runs of single characters jieba cannot place (罩式炉, 贝尔) must stand in the project.
+
+    Such a run is the most distinctive part of a question: a name the catalog does not know.
+    """
+    text = normalize(" ".join(x for x in (_own_words(p), p.summary, " ".join(p.tags)) if x))
+    run = ""
+    for term in [*tokenize(mention(question)), ""]:
+        if len(term) == 1 and cjk_fraction(term) == 1.0:
+            run += term
+            continue
+        grams = [run[i : i + 2] for i in range(len(run) - 1)]
+        if grams and 2 * sum(1 for g in grams if g in text) < len(grams):
+            return False  # most of the run (a glue word such as 到 aside) must be there
+        run = ""
+    return True
+
+
+def resolve(engine: SearchEngine, question: str) -> Resolution:
+    """The project the question asks about, tolerant of partial names; None when none fits."""
+    said = mention(question)
+    pool: dict[str, tuple[ProjectPublic, int]] = {}
+    for query in dict.fromkeys(q for q in (said, question) if q.strip()):
+        result = engine.search(query, k=POOL)
+        for rank, hit in enumerate(result.hits):
+            code = hit.project.code
+            if code not in pool or pool[code][1] > rank:
+                pool[code] = (hit.project, rank)
+    if not said or not pool:
+        return Resolution(None)
+    scored = []
+    for p, rank in pool.values():
+        share = cover(said, p)
+        if share >= MIN_COVER and _runs_present(question, p):
+            scored.append((share + 0.02 / (1 + rank), p))
+    if not scored:
+        return Resolution(None)
+    scored.sort(key=lambda sp: -sp[0])
+    top = scored[0][0]
+    others = [p for s, p in scored[1:] if s >= CLOSE * top]
+    return Resolution(scored[0][1], others, [p for _, p in scored])
