@@ -5,10 +5,13 @@ One renderer serves the chat (HTML, escaped) and `tuijie ask` (plain text).
 
 from __future__ import annotations
 
-from catalog.models import ProjectPublic
+from collections.abc import Callable
+
 from bot.i18n import base_lang, is_traditional, script, t
-from bot.render import esc
+from bot.render import esc, region_label
+from catalog.models import ProjectPublic
 from index.money import format_cny
+from index.regions import province_of
 from index.results import Answer
 
 
@@ -23,10 +26,19 @@ def project_name(lang: str, p: ProjectPublic) -> str:
     return p.name_en if base_lang(lang) == "en" and p.name_en else script(lang, p.name)
 
 
-def _list_lines(lang: str, answer: Answer, quote: object) -> list[str]:
+def place(lang: str, region: str | None) -> str:
+    """A region as written; in English followed by its province's English name."""
+    if not region:
+        return ""
+    province = province_of(region) if base_lang(lang) == "en" else None
+    return f"{region} ({region_label(lang, province)})" if province else script(lang, region)
+
+
+def _list_lines(lang: str, answer: Answer, quote: Callable[[object], str]) -> list[str]:
     lines = []
     for i, p in enumerate(answer.projects, 1):
-        extra = [x for x in (script(lang, p.region or ""), format_cny(p.investment_cny, lang)) if x]
+        money = format_cny(p.investment_cny, lang) if p.investment_cny else ""
+        extra = [x for x in (place(lang, p.region), money) if x]
         detail = t(lang, "answer.list.detail", detail=quote(", ".join(extra))) if extra else ""
         lines.append(f"{i}. {quote(project_name(lang, p))}{detail}")
     return lines
@@ -66,12 +78,13 @@ def render_answer_text(answer: Answer, lang: str | None = None, *, html: bool = 
             )
         ]
     else:
+        value = place(lang, answer.value) if answer.field == "region" else answer.value
         lines = [
             t(
                 lang,
                 f"answer.field.{answer.field}",
                 name=name,
-                value=quote(script(lang, answer.value or "")),
+                value=quote(script(lang, value or "")),
             )
         ]
     if answer.others:

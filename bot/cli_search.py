@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.answers import render_answer_text
 from bot.settings import Settings
 from catalog.db import open_database
 from catalog.errors import CatalogError
@@ -124,17 +125,22 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 json.dumps(
                     {
                         "question": question,
-                        "answer": answer.text,
+                        "answer": render_answer_text(answer),
                         "kind": answer.kind,
                         "field": answer.field,
+                        "fact": answer.fact,
+                        "value": answer.value,
+                        "sentence": answer.sentence,
+                        "stated": answer.stated,
                         "projects": [p.code for p in answer.projects],
+                        "others": [p.code for p in answer.others],
                     },
                     ensure_ascii=False,
                 ),
                 flush=True,
             )
         else:
-            print(answer.text)
+            print(render_answer_text(answer))
     return 0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from catalog.models import ProjectPublic
-from index.facts import COOPERATION, FIELD_KINDS, KINDS, PRIVATE_CAPITAL, YES_NO
+from index.facts import COOPERATION, FIELD_KINDS, KINDS, PRIVATE_CAPITAL, TERM_WORDS, YES_NO
 from index.text import cjk_fraction, normalize, tokenize
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def mention(question: str) -> str:
     norm = normalize(question)
     for pattern in [p for _, p in FIELD_KINDS] + [k.question for k in KINDS]:
         norm = re.sub(pattern, _short_gap, norm)
-    norm = re.sub(f"{PRIVATE_CAPITAL}|{COOPERATION}|{YES_NO}", _short_gap, norm)
+    norm = re.sub(f"{PRIVATE_CAPITAL}|{COOPERATION}|{YES_NO}|{TERM_WORDS}", _short_gap, norm)
     norm = re.sub(ASKING, " ", norm)
     words = [w for w in re.split(r"[^\w'\-]+", norm) if w and w not in EN_ASKING]
     return " ".join(words).strip()
@@ -112,7 +112,7 @@ def mention(question: str) -> str:
 def _grams(text: str) -> set[str]:
     grams: set[str] = set()
     for run in re.findall(r"[\u4e00-\u9fff]+", text):
-        grams |= {run[i : i + 2] for i in range(len(run) - 1)} or {run}
+        grams |= {run[i : i + 2] for i in range(len(run) - 1)}  # a lone character names nothing
     grams |= {_stem(w) for w in re.findall(r"[a-z0-9']{2,}", text) if w not in EN_ASKING}
     return grams
 
@@ -122,7 +122,7 @@ def _stem(word: str) -> str:
 
 
 def _own_words(p: ProjectPublic) -> str:
-    return normalize(" ".join(x for x in (p.name, p.name_en, p.owner, p.region) if x))
+    return normalize(" ".join(x for x in (p.name, p.name_en, p.owner, p.region, *p.tags) if x))
 
 
 def cover(mention_text: str, p: ProjectPublic) -> float:
