@@ -15,7 +15,7 @@ from catalog.db import open_database
 from catalog.errors import CatalogError
 from catalog.exchange import json_number
 from index import SearchEngine
-from index.evaluation import evaluate, load_queries
+from index.evaluation import evaluate, evaluate_answers, load_answers, load_queries
 from index.money import format_cny
 from index.results import SearchResult
 
@@ -154,7 +154,7 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Recall@1/3/5, MRR@10 and leaks on DIR (catalog.jsonl + queries.jsonl), in a temp DB."""
+    """Recall@1/3/5, MRR@10, leaks (and answers right, with DIR/answers.jsonl) in a temp DB."""
     from catalog.importer import import_file
 
     folder = Path(args.dir)
@@ -163,8 +163,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         if not f.is_file():
             print(f"tuijie eval: {f} is missing", file=sys.stderr)
             return 2
+    answers_file = folder / "answers.jsonl"
     try:
         queries = load_queries(queries_file)
+        answers = load_answers(answers_file) if answers_file.is_file() else None
     except ValueError as exc:
         print(f"tuijie eval: {exc}", file=sys.stderr)
         return 2
@@ -178,9 +180,15 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         engine = SearchEngine(db, Path(tmp) / "index", settings.embedding_model)
         engine.open()
         report = evaluate(engine, queries)
+        answered = evaluate_answers(engine, answers, render_answer_text) if answers else None
         db.dispose()
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        figures: dict[str, float | int] = dict(report.as_dict())
+        if answered is not None:
+            figures.update(answered.as_dict())
+        print(json.dumps(figures, ensure_ascii=False))
     else:
         print(report.describe(verbose=args.verbose))
+        if answered is not None:
+            print(answered.describe(verbose=args.verbose))
     return 0
