@@ -52,6 +52,10 @@ def render_answer_text(answer: Answer, lang: str | None = None, *, html: bool = 
         return esc(text) if html else str(text)
 
     if answer.kind == "none":
+        if answer.notice == "unknown_project":
+            return t(
+                lang, "answer.none.unknown_project", mention=quote(script(lang, answer.value or ""))
+            )
         return t(lang, f"answer.none.{answer.notice or 'no_match'}")
     if answer.kind == "list":
         head = t(lang, "answer.list", total=answer.total or len(answer.projects))

@@ -105,6 +105,11 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
         return _listing(engine, question, lang, which=False)
     found = resolve(engine, question)
     p = found.best
+    if p is None and found.mention:
+        # a name the catalog does not hold: say so, not another project's figure
+        return Answer(
+            question, "none", [], lang=lang, notice="unknown_project", value=found.mention
+        )
     if p is None:
         return _listing(engine, question, lang, which=True)
     others = found.others[:OTHERS]
@@ -121,7 +126,7 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
             stated=value is not None,
             others=others,
         )
-    fact = _fact(engine, question, kind, p, lang)
+    fact = _fact(engine, norm, kind, p, lang)
     return Answer(
         question,
         "attribute",

@@ -92,7 +92,7 @@ KINDS: list[Kind] = [
     ),
     Kind(
         "price",
-        r"电价|价格|单价|价钱|收费|费用|多少元|tariff|price|fee|charge",
+        r"电价|价格|单价|价钱|收费|费用|费多少|费是多少|补贴|多少元|tariff|price|fee|charge",
         rf"{NUMBER}\s*{CN_MULT}元\s*/\s*(?:千瓦时|度|吨|立方米|平方米|平米|月|年|天|日|人次|人|次|辆|"
         r"小时|kwh|t\b|m3)|{NUM}\s*yuan\s*(?:/|per|a)\s*\w+|八五折|\d+折",
         r"电价|价格|单价|收费|费|tariff|price|fee",
@@ -113,7 +113,8 @@ KINDS: list[Kind] = [
     Kind(
         "size",
         r"规模|多大|容量|装机|库容|产能|算力|处理能力|输气能力|how big|how large|capacity|size|"
-        r"how much power",
+        r"how much power|多少(?:万)?(?:吨|兆瓦|千瓦|立方|方|架|p\b)|"
+        r"how many (?:tons|tonnes|mw|racks)",
         rf"{NUMBER}\s*{CN_MULT}(?:兆瓦时|兆瓦|千瓦时|千瓦|吉瓦|kw|mw|gw|mwh|gwh|p\b|pflops|"
         rf"吨|立方米|标箱|teu|架|片|台|辆|座|张|个|套)(?:\s*/\s*(?:{NUMBER}\s*{CN_MULT}"
         rf"(?:兆瓦时|千瓦时|mwh|gwh)|日|天|年|day|year))?",
@@ -206,6 +207,8 @@ def find_fact(
     `similarity` maps sentences to their embedding similarity with the question.
     """
     kind = kind_named(kind_name)
+    asked = re.search(r"(?:多少|几)(?:万)?([\u4e00-\u9fff])", question)
+    unit = asked.group(1) if asked else None
     qgrams = _bigrams(re.sub(GLUE, " ", question.lower())) - _bigrams(ignore.lower())
     sents = [s for text in texts for s in sentences(text)]
     if not sents:
@@ -220,6 +223,8 @@ def find_fact(
             if match is None:
                 continue
             score = 3.0 + len(qgrams & _bigrams(low)) + 0.5 * sim
+            if unit and unit in low[match.start() : match.end()]:
+                score += 2.0  # 多少吨 / 几座: the figure in the unit the question names
             if kind and re.search(kind.cues, low):
                 score += 1.0
             value = clause[match.start() : match.end()].strip()

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 POOL = 10
 MIN_COVER = 0.34  # share of the mention's bigrams a project must hold
+LOW_COVER = 0.2  # ... or this share when it holds three or more (the rest asks about a fact)
+SURE = 0.7  # a project holding this much of the mention is it, whatever jieba made of a typo
 CLOSE = 0.9  # a runner-up this close to the best is named beside it
 # words that ask rather than name (removed from the mention before matching)
 ASKING = (
@@ -91,6 +93,7 @@ class Resolution:
     best: ProjectPublic | None
     others: list[ProjectPublic] = field(default_factory=list)
     candidates: list[ProjectPublic] = field(default_factory=list)  # every plausible match
+    mention: str = ""  # the words taken to name the project
 
 
 def _short_gap(match: re.Match[str]) -> str:
@@ -125,14 +128,16 @@ def _own_words(p: ProjectPublic) -> str:
     return normalize(" ".join(x for x in (p.name, p.name_en, p.owner, p.region, *p.tags) if x))
 
 
-def cover(mention_text: str, p: ProjectPublic) -> float:
-    """The share of the mention's bigrams (Chinese) and word stems (English) the project holds."""
+def cover(mention_text: str, p: ProjectPublic) -> tuple[float, int]:
+    """The share (and number) of the mention's bigrams and English word stems the project holds.
+
+    Bigrams make a missing or extra word, or a typo, cost a little instead of everything.
+    """
     grams = _grams(mention_text)
     if not grams:
-        return 0.0
-    own = _grams(_own_words(p))
-    # a county or city named without its suffix (雷山 for 雷山县) still counts
-    return len(grams & own) / len(grams)
+        return 0.0, 0
+    held = len(grams & _grams(_own_words(p)))
+    return held / len(grams), held
 
 
 def _runs_present(question: str, p: ProjectPublic) -> bool:
@@ -164,15 +169,16 @@ def resolve(engine: SearchEngine, question: str) -> Resolution:
             if code not in pool or pool[code][1] > rank:
                 pool[code] = (hit.project, rank)
     if not said or not pool:
-        return Resolution(None)
+        return Resolution(None, mention=said)
     scored = []
     for p, rank in pool.values():
-        share = cover(said, p)
-        if share >= MIN_COVER and _runs_present(question, p):
+        share, held = cover(said, p)
+        plausible = share >= MIN_COVER or (share >= LOW_COVER and held >= 3)
+        if plausible and (share >= SURE or _runs_present(question, p)):
             scored.append((share + 0.02 / (1 + rank), p))
     if not scored:
-        return Resolution(None)
+        return Resolution(None, mention=said)
     scored.sort(key=lambda sp: -sp[0])
     top = scored[0][0]
     others = [p for s, p in scored[1:] if s >= CLOSE * top]
-    return Resolution(scored[0][1], others, [p for _, p in scored])
+    return Resolution(scored[0][1], others, [p for _, p in scored], said)
