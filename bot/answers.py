@@ -39,7 +39,8 @@ def _list_lines(lang: str, answer: Answer, quote: Callable[[object], str]) -> li
     for i, p in enumerate(answer.projects, 1):
         money = format_cny(p.investment_cny, lang) if p.investment_cny else ""
         extra = [x for x in (place(lang, p.region), money) if x]
-        detail = t(lang, "answer.list.detail", detail=quote(", ".join(extra))) if extra else ""
+        sep = "，" if base_lang(lang) == "zh" else ", "
+        detail = t(lang, "answer.list.detail", detail=quote(sep.join(extra))) if extra else ""
         lines.append(f"{i}. {quote(project_name(lang, p))}{detail}")
     return lines
 

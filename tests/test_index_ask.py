@@ -111,3 +111,18 @@ def test_a_name_with_a_sector_word_in_it_is_still_answered(demo_engine: SearchEn
     assert a.kind == "attribute" and a.field == "investment_cny"
     assert a.projects[0].name.startswith("晶科能源")
     assert "120亿元" in said(a)
+
+
+def test_demo_facts_from_the_summary(demo_engine: SearchEngine) -> None:
+    a = demo_engine.ask("半导体生态科技港什么时候开工")
+    assert a.kind == "attribute" and a.projects[0].code == "TY2024-02" and a.fact == "date"
+    assert a.value == "2024年11月" and "2024年11月" in said(a)
+    a = demo_engine.ask("what does the oil depot expansion need?")
+    assert a.kind == "attribute" and a.projects[0].code == "TY2024-03"
+    assert a.field == "private_capital_cny" and a.value and a.value in said(a)
+
+
+def test_english_question_over_a_chinese_record_quotes_summary_en(engine: SearchEngine) -> None:
+    a = engine.ask("How long is the Yan'an gas pipeline concession?")
+    assert a.kind == "attribute" and a.projects[0].code == "DEV-013" and a.fact == "duration"
+    assert a.value == "30-year" and a.sentence and a.sentence in (a.projects[0].summary_en or "")
