@@ -23,9 +23,29 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_eval_prints_the_figures(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", str(dev_dir()), "--json"]) == 0
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert figures["queries"] == 70 and figures["leaks"] == 0
+    queries = (dev_dir() / "queries.jsonl").read_text(encoding="utf-8").split("\n")
+    assert figures["queries"] == len([q for q in queries if q.strip()]) and figures["leaks"] == 0
     assert figures["recall@5"] >= 0.88 and figures["mrr@10"] >= 0.88
+    assert figures["answers"] == 24 and figures["answers_right"] >= 22  # answers.jsonl scored
     assert not (data_dir / "index").exists()  # the user's catalog and index are untouched
+
+
+def test_eval_scores_answers_and_refuses_a_bad_answers_file(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "set"
+    folder.mkdir()
+    write_jsonl(folder / "catalog.jsonl", dev_records())
+    write_jsonl(folder / "queries.jsonl", [{"id": "q", "query": "光伏", "relevant": ["DEV-006"]}])
+    right = {"question": "阜阳垃圾发电特许期是多少年", "project": "DEV-018", "expect_any": ["30年"]}
+    wrong = {"question": "阜阳垃圾发电特许期是多少年", "project": "DEV-018", "expect_any": ["31年"]}
+    write_jsonl(folder / "answers.jsonl", [right, wrong])
+    assert main(["eval", str(folder), "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "answers   1/2" in out and "expected one of ['31年']" in out
+    write_jsonl(folder / "answers.jsonl", [{"question": "x", "expect_any": []}])
+    assert main(["eval", str(folder)]) == 2
+    assert "answers.jsonl line 1" in capsys.readouterr().err
 
 
 def test_search_and_ask_on_an_empty_catalog(
