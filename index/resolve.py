@@ -26,7 +26,7 @@ CLOSE = 0.9  # a runner-up this close to the best is named beside it
 # words that ask rather than name (removed from the mention before matching)
 ASKING = (
     r"多少|多长|多大|多久|多远|几|是什么|什么时候|什么|何时|哪里|哪儿|哪个|哪些|哪|请问|我想知道|"
-    r"告诉我|大概|大约|目前|现在|可以|能否|是否|有没有|要建|需要|一年|吗|呢|啊|吧|呀|"
+    r"告诉我|大概|大约|目前|现在|可以|能否|是否|有没有|要建|需要|一年|一天|每年|每天|每日|全年|吗|呢|啊|吧|呀|"
     r"项目|工程|那个|这个|那边|这边|的|是|有|要|在|了|\?|？|，|。"
 )
 EN_ASKING = frozenset(
@@ -112,11 +112,44 @@ def mention(question: str) -> str:
     return " ".join(words).strip()
 
 
+def _cjk_words(text: str) -> list[str]:
+    """The mention's Chinese words; runs of single characters jieba cannot place (罩式炉, 贝尔)
+    are joined back, for such a run is usually a name."""
+    words: list[str] = []
+    run = ""
+    terms = []
+    for chunk in text.split():  # a run never spans a gap (叉车厂 钱)
+        terms += [t for t in tokenize(chunk) if not t.startswith("~")] + [""]
+    for term in terms:
+        if len(term) == 1 and cjk_fraction(term) == 1.0:
+            run += term
+            continue
+        if len(run) >= 2:
+            words.append(run)
+        run = ""
+        if len(term) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", term):
+            words.append(term)
+    return words
+
+
+def _word_grams(word: str) -> set[str]:
+    return {word} if len(word) <= 2 else {word[i : i + 2] for i in range(len(word) - 1)}
+
+
 def _grams(text: str) -> set[str]:
+    """Bigrams inside the Chinese words (not across them) and English word stems."""
+    grams: set[str] = set()
+    for word in _cjk_words(text):
+        grams |= _word_grams(word)
+    grams |= {_stem(w) for w in re.findall(r"[a-z0-9']{2,}", text) if w not in EN_ASKING}
+    return grams
+
+
+def _text_grams(text: str) -> set[str]:
     grams: set[str] = set()
     for run in re.findall(r"[\u4e00-\u9fff]+", text):
-        grams |= {run[i : i + 2] for i in range(len(run) - 1)}  # a lone character names nothing
-    grams |= {_stem(w) for w in re.findall(r"[a-z0-9']{2,}", text) if w not in EN_ASKING}
+        grams |= {run[i : i + 2] for i in range(len(run) - 1)}
+    grams |= {_stem(w) for w in re.findall(r"[a-z0-9']{2,}", text)}
     return grams
 
 
@@ -136,25 +169,32 @@ def cover(mention_text: str, p: ProjectPublic) -> tuple[float, int]:
     grams = _grams(mention_text)
     if not grams:
         return 0.0, 0
-    held = len(grams & _grams(_own_words(p)))
+    held = len(grams & _text_grams(_own_words(p)))
     return held / len(grams), held
 
 
-def _runs_present(question: str, p: ProjectPublic) -> bool:
-    """Runs of single characters jieba cannot place (罩式炉, 贝尔) must stand in the project.
+def _names(question: str) -> list[str]:
+    """Words of the mention that look like names: Chinese words, capitalised English words."""
+    said = mention(question)
+    english = re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][a-z']+", question.strip())
+    stems = [_stem(w.lower()) for w in english if w.lower() not in EN_ASKING]
+    return _cjk_words(said) + [s for s in stems if s in _grams(said)]
 
-    Such a run is the most distinctive part of a question: a name the catalog does not know.
+
+def _names_present(question: str, p: ProjectPublic) -> bool:
+    """Every name-like word of the question (火星, 贝尔, Mars) stands in the project's record.
+
+    A word found nowhere in the record names another project, one the catalog does not hold.
     """
-    text = normalize(" ".join(x for x in (_own_words(p), p.summary, " ".join(p.tags)) if x))
-    run = ""
-    for term in [*tokenize(mention(question)), ""]:
-        if len(term) == 1 and cjk_fraction(term) == 1.0:
-            run += term
-            continue
-        grams = [run[i : i + 2] for i in range(len(run) - 1)]
-        if grams and 2 * sum(1 for g in grams if g in text) < len(grams):
-            return False  # most of the run (a glue word such as 到 aside) must be there
-        run = ""
+    fields = (_own_words(p), p.summary, p.summary_en, " ".join(p.tags))
+    text = _text_grams(normalize(" ".join(x for x in fields if x)))
+    names = _names(question)
+    for word in names:
+        if any(word != other and word in other for other in names):
+            continue  # 电厂 inside 发电厂: the longer word decides
+        grams = _word_grams(word) if cjk_fraction(word) == 1.0 else {word}
+        if not grams & text:
+            return False
     return True
 
 
@@ -174,7 +214,7 @@ def resolve(engine: SearchEngine, question: str) -> Resolution:
     for p, rank in pool.values():
         share, held = cover(said, p)
         plausible = share >= MIN_COVER or (share >= LOW_COVER and held >= 3)
-        if plausible and (share >= SURE or _runs_present(question, p)):
+        if plausible and (share >= SURE or _names_present(question, p)):
             scored.append((share + 0.02 / (1 + rank), p))
     if not scored:
         return Resolution(None, mention=said)
