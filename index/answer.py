@@ -69,7 +69,8 @@ def _fact(
     engine: SearchEngine, question: str, kind: str, p: ProjectPublic, lang: str
 ) -> Fact | None:
     """The fact from the summary in the question's language first, then the other one."""
-    texts = [p.summary_en or "", p.summary] if lang == "en" else [p.summary, p.summary_en or ""]
+    # an English question may need the Chinese summary; a Chinese one is answered in Chinese
+    texts = [p.summary_en or "", p.summary] if lang == "en" else [p.summary]
     ignore = " ".join(x for x in (p.name, p.name_en, p.region) if x)
     sims = _similarity(engine, question)
     for text in texts:

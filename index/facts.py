@@ -68,7 +68,8 @@ KINDS: list[Kind] = [
     ),
     Kind(
         "rate",
-        r"收益率|irr|pue|回报率|利用率|上架率|占比|百分之|rate of return|return|yield|percent",
+        r"(?<![功频])率|irr|pue|占比|百分之|rate of return|return|yield|percent|"
+        r"occupancy|utili[sz]ation",
         rf"{NUM}\s*[%％]|(?:pue|irr)[^，。；,;\d]{{0,8}}{NUM}",
         r"收益率|irr|pue|回报|利用率|return|yield",
     ),
@@ -112,10 +113,11 @@ KINDS: list[Kind] = [
     ),
     Kind(
         "size",
-        r"规模|多大|容量|装机|库容|产能|算力|处理能力|输气能力|how big|how large|capacity|size|"
+        r"规模|多大|容量|装机|库容|产能|算力|能力|how big|how large|capacity|size|"
         r"how much power|多少(?:万)?(?:吨|兆瓦|千瓦|立方|方|架|p\b)|"
         r"how many (?:tons|tonnes|mw|racks)",
-        rf"{NUMBER}\s*{CN_MULT}(?:兆瓦时|兆瓦|千瓦时|千瓦|吉瓦|kw|mw|gw|mwh|gwh|p\b|pflops|"
+        rf"{NUMBER}\s*{CN_MULT}(?:兆瓦时|兆瓦|千瓦时|千瓦|吉瓦|kw|mw|gw|mwh|gwh|p\b|pflops|m3\b|"
+        r"cubic met\w+|tonnes|tons|t\b|racks|beds|berths|"
         rf"吨|立方米|标箱|teu|架|片|台|辆|座|张|个|套)(?:\s*/\s*(?:{NUMBER}\s*{CN_MULT}"
         rf"(?:兆瓦时|千瓦时|mwh|gwh)|日|天|年|day|year))?",
         r"规模|容量|装机|库容|产能|算力|能力|建设|新建|capacity|size",
@@ -123,15 +125,15 @@ KINDS: list[Kind] = [
     Kind(
         "count",
         r"多少|几[台座个张家辆所条架套]|how many",
-        rf"{NUMBER}\s*{CN_MULT}(?:人次|万人|人|台|座|个|张|家|辆|所|条|架|套|片|班)|"
-        rf"{NUMBER}\s*(?:million |thousand )?[a-z]+",
+        rf"{NUMBER}\s*{CN_MULT}(?:人次|千瓦时|千瓦|兆瓦|平方米|立方米|[\u4e00-\u9fff])|"
+        rf"{NUMBER}\s*(?:million |thousand )?(?:[a-z-]+ ){{0,2}}[a-z]+",
         r"新建|建设|接待|提供|规划|new|provide|build",
     ),
 ]
 ANY_FIGURE = rf"{NUMBER}\s*{CN_MULT}\S{{0,3}}"
 # a question at all: one of the kinds, an attribute, or a yes/no about the record
 YES_NO = r"[吗嗎][?？]?$|是否|能否|可否|可不可以|能不能|\b(?:can|may|is it|does it|are)\b.*\?$"
-GLUE = r"[的了吗呢呀啊吧么是有要那个这个那边这边一年请问我想知道]"
+GLUE = r"[的了吗呢呀啊吧么是有要]|那个|这个|那边|这边|请问|我想知道"
 
 
 def question_kind(norm: str) -> str | None:
@@ -207,8 +209,8 @@ def find_fact(
     `similarity` maps sentences to their embedding similarity with the question.
     """
     kind = kind_named(kind_name)
-    asked = re.search(r"(?:多少|几)(?:万)?([\u4e00-\u9fff])", question)
-    unit = asked.group(1) if asked else None
+    asked = re.search(r"(?:多少|几)(?:万)?([\u4e00-\u9fff])|how many ([a-z]{3})", question)
+    unit = (asked.group(1) or asked.group(2)) if asked else None
     qgrams = _bigrams(re.sub(GLUE, " ", question.lower())) - _bigrams(ignore.lower())
     sents = [s for text in texts for s in sentences(text)]
     if not sents:
@@ -218,21 +220,32 @@ def find_fact(
     for sent, sim in zip(sents, sims, strict=True):
         for clause in _clauses(sent):
             low = clause.lower()
-            pattern = kind.figure if kind else ANY_FIGURE
-            match = re.search(pattern, low)
-            if match is None:
-                continue
-            score = 3.0 + len(qgrams & _bigrams(low)) + 0.5 * sim
-            if unit and unit in low[match.start() : match.end()]:
-                score += 2.0  # 多少吨 / 几座: the figure in the unit the question names
+            base = 3.0 + len(qgrams & _bigrams(low)) + 0.5 * sim
             if kind and re.search(kind.cues, low):
-                score += 1.0
-            value = clause[match.start() : match.end()].strip()
-            if best is None or score > best.score:
-                best = Fact(value, sent, score)
+                base += 1.0
+            for match in re.finditer(kind.figure if kind else ANY_FIGURE, low):
+                value = clause[match.start() : match.end()].strip()
+                if kind and kind.name == "count":
+                    value = _trimmed(value, unit)
+                # 多少吨 / 几座 / how many forklifts: the figure in the unit the question names
+                score = base + (2.0 if unit and unit in value.lower() else 0.0)
+                if best is None or score > best.score:
+                    best = Fact(value, sent, score)
     if best is not None and kind is None and best.score < 4.0:
         return None  # a bare "多少": the figure must share a word with the question
     return best
+
+
+def _trimmed(value: str, unit: str | None) -> str:
+    """An English count ends at the word the question counts (30,000 electric forklifts)."""
+    words = value.split(" ")
+    if not re.search(r"[a-z]", words[-1]):
+        return value
+    for n, word in enumerate(words):
+        if unit and word.lower().startswith(unit) and n > 0:
+            return " ".join(words[: n + 1])
+    head = 2 if len(words) > 2 and words[1] in ("million", "thousand") else 1
+    return " ".join(words[: head + 1])
 
 
 def yes_no_fact(question: str, texts: Sequence[str], *, ignore: str = "") -> Fact | None:

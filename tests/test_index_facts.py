@@ -181,6 +181,7 @@ def test_each_kind_of_fact_is_quoted_from_the_record(
     assert a.kind == "attribute" and a.stated, (question, said(a))
     assert [p.code for p in a.projects] == [code]
     assert a.fact == fact and a.value and shows in said(a), (question, said(a))
+    assert shows in a.value or a.field != "summary", (question, a.value)  # the figure itself
     if a.field == "summary":
         p = a.projects[0]
         assert a.sentence and a.sentence in f"{p.summary} {p.summary_en or ''}"
