@@ -72,6 +72,9 @@ def render_answer_text(answer: Answer, lang: str | None = None, *, html: bool = 
             lines.append(t(lang, "answer.offer_contact", contact=quote(script(lang, p.contact))))
         else:
             lines.append(t(lang, "answer.offer_details"))
+    elif answer.fact == "yes_no":  # no figure: the sentence is the answer
+        sentence = quote(script(lang, answer.sentence or ""))
+        lines = [t(lang, "answer.quote", name=name, sentence=sentence)]
     elif answer.field == "summary":
         lines = [
             t(

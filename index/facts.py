@@ -125,7 +125,7 @@ KINDS: list[Kind] = [
     Kind(
         "count",
         r"多少|几[台座个张家辆所条架套]|how many",
-        rf"{NUMBER}\s*{CN_MULT}(?:人次|千瓦时|千瓦|兆瓦|平方米|立方米|[\u4e00-\u9fff])|"
+        rf"{NUMBER}\s*{CN_MULT}(?:人次|千瓦时|千瓦|兆瓦|平方米|立方米|(?![年月日号])[\u4e00-\u9fff])|"
         rf"{NUMBER}\s*(?:million |thousand )?(?:[a-z-]+ ){{0,2}}[a-z]+",
         r"新建|建设|接待|提供|规划|new|provide|build",
     ),
@@ -209,6 +209,7 @@ def find_fact(
     `similarity` maps sentences to their embedding similarity with the question.
     """
     kind = kind_named(kind_name)
+    metric = _metric(question) if kind_name == "rate" else None
     asked = re.search(r"(?:多少|几)(?:万)?([\u4e00-\u9fff])|how many ([a-z]{3})", question)
     unit = (asked.group(1) or asked.group(2)) if asked else None
     qgrams = _bigrams(re.sub(GLUE, " ", question.lower())) - _bigrams(ignore.lower())
@@ -220,6 +221,8 @@ def find_fact(
     for sent, sim in zip(sents, sims, strict=True):
         for clause in _clauses(sent):
             low = clause.lower()
+            if metric and not re.search(metric, low):
+                continue  # PUE asked: an IRR is not the answer
             base = 3.0 + len(qgrams & _bigrams(low)) + 0.5 * sim
             if kind and re.search(kind.cues, low):
                 base += 1.0
@@ -236,13 +239,23 @@ def find_fact(
     return best
 
 
+def _metric(question: str) -> str | None:
+    """The rate a question names (PUE, IRR, 使用率 …) as a pattern its clause must hold."""
+    if "pue" in question:
+        return "pue"
+    if re.search(r"irr|收益率|rate of return|\breturn", question):
+        return r"irr|收益率|return"
+    named = re.search(r"([\u4e00-\u9fff]{2})率", question)
+    return named.group(0) if named and named.group(0) != "功率" else None
+
+
 def _trimmed(value: str, unit: str | None) -> str:
     """An English count ends at the word the question counts (30,000 electric forklifts)."""
     words = value.split(" ")
     if not re.search(r"[a-z]", words[-1]):
         return value
     for n, word in enumerate(words):
-        if unit and word.lower().startswith(unit) and n > 0:
+        if unit and unit in word.lower():
             return " ".join(words[: n + 1])
     head = 2 if len(words) > 2 and words[1] in ("million", "thousand") else 1
     return " ".join(words[: head + 1])

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 POOL = 10
 MIN_COVER = 0.34  # share of the mention's bigrams a project must hold
-LOW_COVER = 0.2  # ... or this share when it holds three or more (the rest asks about a fact)
+LOW_COVER = 0.2  # ... or this share when it holds two or more (the rest asks about a fact)
 SURE = 0.7  # a project holding this much of the mention is it, whatever jieba made of a typo
 CLOSE = 0.9  # a runner-up this close to the best is named beside it
 # words that ask rather than name (removed from the mention before matching)
@@ -213,7 +213,7 @@ def resolve(engine: SearchEngine, question: str) -> Resolution:
     scored = []
     for p, rank in pool.values():
         share, held = cover(said, p)
-        plausible = share >= MIN_COVER or (share >= LOW_COVER and held >= 3)
+        plausible = share >= MIN_COVER or (share >= LOW_COVER and held >= 2)
         if plausible and (share >= SURE or _names_present(question, p)):
             scored.append((share + 0.02 / (1 + rank), p))
     if not scored:

@@ -126,3 +126,24 @@ def test_english_question_over_a_chinese_record_quotes_summary_en(engine: Search
     a = engine.ask("How long is the Yan'an gas pipeline concession?")
     assert a.kind == "attribute" and a.projects[0].code == "DEV-013" and a.fact == "duration"
     assert a.value == "30-year" and a.sentence and a.sentence in (a.projects[0].summary_en or "")
+
+
+def test_the_rate_named_is_the_rate_given(engine: SearchEngine) -> None:
+    # summary_en holds an IRR but no PUE: the PUE comes from the Chinese summary, never the IRR
+    a = engine.ask("What is the PUE of the Gui'an data center?")
+    assert a.fact == "rate" and a.value and "1.25" in a.value and "8" not in a.value
+    a = engine.ask("无锡功率半导体项目年封装多少模块")  # 功率 is not a rate
+    assert a.fact == "count" and a.value == "1200万只"
+
+
+def test_the_counted_unit_wins_over_other_figures(engine: SearchEngine) -> None:
+    a = engine.ask("宜宾高速日均车流量多少")
+    assert a.value == "约1.8万辆"  # not the year in the same clause
+    a = engine.ask("How many forklifts a year will the Xinxiang base make?")
+    assert a.value == "30,000 electric forklifts"
+
+
+def test_a_yes_no_question_quotes_the_sentence(engine: SearchEngine) -> None:
+    a = engine.ask("Can a private firm own the Wuhu robot project outright?")
+    assert a.fact == "yes_no" and a.projects[0].code == "DEV-029"
+    assert a.sentence and "sole owners" in a.sentence and a.sentence in said(a)
