@@ -133,6 +133,62 @@ KINDS: list[Kind] = [
 ANY_FIGURE = rf"{NUMBER}\s*{CN_MULT}\S{{0,3}}"
 # a question at all: one of the kinds, an attribute, or a yes/no about the record
 YES_NO = r"[吗嗎][?？]?$|是否|能否|可否|可不可以|能不能|\b(?:can|may|is it|does it|are)\b.*\?$"
+# English words that ask rather than name or describe
+EN_ASKING = frozenset(
+    [
+        "what",
+        "which",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "does",
+        "do",
+        "did",
+        "can",
+        "could",
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "to",
+        "by",
+        "with",
+        "about",
+        "and",
+        "or",
+        "it",
+        "its",
+        "this",
+        "that",
+        "there",
+        "project",
+        "projects",
+        "much",
+        "many",
+        "long",
+        "big",
+        "large",
+        "need",
+        "needs",
+        "provide",
+        "get",
+        "be",
+        "has",
+        "have",
+    ]
+)
 GLUE = r"[的了吗呢呀啊吧么是有要]|那个|这个|那边|这边|请问|我想知道"
 
 
@@ -182,7 +238,7 @@ def _bigrams(text: str) -> set[str]:
     grams: set[str] = set()
     for run in re.findall(r"[\u4e00-\u9fff]+", text):
         grams |= {run[i : i + 2] for i in range(len(run) - 1)}
-    grams |= {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower())}
+    grams |= {w[:5] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in EN_ASKING}
     return grams
 
 
@@ -223,7 +279,8 @@ def find_fact(
             low = clause.lower()
             if metric and not re.search(metric, low):
                 continue  # PUE asked: an IRR is not the answer
-            base = 3.0 + len(qgrams & _bigrams(low)) + 0.5 * sim
+            shared = len(qgrams & _bigrams(low))
+            base = 3.0 + shared + 0.5 * sim
             if kind and re.search(kind.cues, low):
                 base += 1.0
             for match in re.finditer(kind.figure if kind else ANY_FIGURE, low):
@@ -231,7 +288,10 @@ def find_fact(
                 if kind and kind.name == "count":
                     value = _trimmed(value, unit)
                 # 多少吨 / 几座 / how many forklifts: the figure in the unit the question names
-                score = base + (2.0 if unit and unit in value.lower() else 0.0)
+                in_unit = bool(unit and unit in value.lower())
+                if kind and kind.name == "count" and not (in_unit or shared):
+                    continue  # 多少员工 is not answered by a count of racks
+                score = base + (2.0 if in_unit else 0.0)
                 if best is None or score > best.score:
                     best = Fact(value, sent, score)
     if best is not None and kind is None and best.score < 4.0:

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from catalog.models import ProjectPublic
-from index.facts import COOPERATION, FIELD_KINDS, KINDS, PRIVATE_CAPITAL, TERM_WORDS, YES_NO
+from index.facts import (
+    COOPERATION,
+    EN_ASKING,
+    FIELD_KINDS,
+    KINDS,
+    PRIVATE_CAPITAL,
+    TERM_WORDS,
+    YES_NO,
+)
 from index.text import cjk_fraction, normalize, tokenize
 
 if TYPE_CHECKING:
@@ -28,61 +36,6 @@ ASKING = (
     r"多少|多长|多大|多久|多远|几|是什么|什么时候|什么|何时|哪里|哪儿|哪个|哪些|哪|请问|我想知道|"
     r"告诉我|大概|大约|目前|现在|可以|能否|是否|有没有|要建|需要|一年|一天|每年|每天|每日|全年|吗|呢|啊|吧|呀|"
     r"项目|工程|那个|这个|那边|这边|的|是|有|要|在|了|\?|？|，|。"
-)
-EN_ASKING = frozenset(
-    [
-        "what",
-        "which",
-        "when",
-        "where",
-        "who",
-        "whom",
-        "how",
-        "is",
-        "are",
-        "was",
-        "were",
-        "will",
-        "would",
-        "does",
-        "do",
-        "did",
-        "can",
-        "could",
-        "the",
-        "a",
-        "an",
-        "of",
-        "for",
-        "in",
-        "on",
-        "at",
-        "to",
-        "by",
-        "with",
-        "about",
-        "and",
-        "or",
-        "it",
-        "its",
-        "this",
-        "that",
-        "there",
-        "project",
-        "projects",
-        "much",
-        "many",
-        "long",
-        "big",
-        "large",
-        "need",
-        "needs",
-        "provide",
-        "get",
-        "be",
-        "has",
-        "have",
-    ]
 )
 
 

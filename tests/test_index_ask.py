@@ -147,3 +147,13 @@ def test_a_yes_no_question_quotes_the_sentence(engine: SearchEngine) -> None:
     a = engine.ask("Can a private firm own the Wuhu robot project outright?")
     assert a.fact == "yes_no" and a.projects[0].code == "DEV-029"
     assert a.sentence and "sole owners" in a.sentence and a.sentence in said(a)
+
+
+def test_a_count_of_something_else_is_not_the_answer(engine: SearchEngine) -> None:
+    # the record counts racks, not staff or servers: say it is not stated, never "12000架"
+    for q in ("贵安数据中心有多少员工", "贵安数据中心二期有多少台服务器"):
+        a = engine.ask(q)
+        assert a.kind == "attribute" and not a.stated and "12000" not in said(a), said(a)
+        assert "没有写明这一数量" in said(a) and "0851-5550184" in said(a)
+    a = engine.ask("How many employees will the Gui'an data center have?")
+    assert not a.stated and "does not state this number" in said(a) and "12,000" not in said(a)
