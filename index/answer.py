@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from catalog.models import ProjectPublic
-from index.facts import Fact, find_fact, question_kind, yes_no_fact
+from index.facts import AMOUNT_CLAUSE, Fact, find_fact, question_kind, yes_no_fact
 from index.money import format_cny
 from index.query import query_lang
 from index.resolve import resolve
@@ -66,7 +66,13 @@ def _similarity(engine: SearchEngine, question: str) -> Callable[[list[str]], li
 
 
 def _fact(
-    engine: SearchEngine, question: str, kind: str, p: ProjectPublic, lang: str
+    engine: SearchEngine,
+    question: str,
+    kind: str,
+    p: ProjectPublic,
+    lang: str,
+    *,
+    require: str | None = None,
 ) -> Fact | None:
     """The fact from the summary in the question's language first, then the other one."""
     # an English question may need the Chinese summary; a Chinese one is answered in Chinese
@@ -79,7 +85,9 @@ def _fact(
         if kind == "yes_no":
             found = yes_no_fact(question, [text], ignore=ignore)
         else:
-            found = find_fact(question, kind, [text], ignore=ignore, similarity=sims)
+            found = find_fact(
+                question, kind, [text], ignore=ignore, similarity=sims, require=require
+            )
         if found is not None:
             return found
     return None
@@ -116,6 +124,20 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
     others = found.others[:OTHERS]
     if kind in FIELDS:
         value = field_value(p, kind, lang)
+        if value is None and kind in AMOUNT_CLAUSE:  # the amount may stand in the summary
+            stated = _fact(engine, norm, "amount", p, lang, require=AMOUNT_CLAUSE[kind])
+            if stated is not None:
+                return Answer(
+                    question,
+                    "attribute",
+                    [p],
+                    field="summary",
+                    value=stated.value,
+                    lang=lang,
+                    fact=kind,
+                    sentence=stated.sentence,
+                    others=others,
+                )
         return Answer(
             question,
             "attribute",

@@ -130,6 +130,20 @@ KINDS: list[Kind] = [
         r"新建|建设|接待|提供|规划|new|provide|build",
     ),
 ]
+# an amount in a summary, for a record whose amount field is empty (总投资约5亿元)
+KINDS.append(
+    Kind(
+        "amount",
+        r"(?!x)x",  # never asked for directly: the amount fields are
+        rf"{NUMBER}\s*(?:万|亿)元|{NUMBER}\s*(?:million|billion) yuan",
+        r"投资|资本|investment|capital",
+    )
+)
+# the words a summary's clause must hold to state a record's amount field
+AMOUNT_CLAUSE = {
+    "investment_cny": r"总投资|投资额|投资规模|计划投资|total investment|investment of",
+    "private_capital_cny": r"民间资本|社会资本|民营资本|民资|private (?:capital|investor)",
+}
 ANY_FIGURE = rf"{NUMBER}\s*{CN_MULT}\S{{0,3}}"
 # a question at all: one of the kinds, an attribute, or a yes/no about the record
 YES_NO = r"[吗嗎][?？]?$|是否|能否|可否|可不可以|能不能|\b(?:can|may|is it|does it|are)\b.*\?$"
@@ -258,14 +272,16 @@ def find_fact(
     *,
     ignore: str = "",
     similarity: Callable[[list[str]], list[float]] | None = None,
+    require: str | None = None,
 ) -> Fact | None:
     """The best figure of `kind_name` in the sentences of `texts`, or None if none has one.
 
     `ignore` holds words that name the project (shared by every sentence, so no evidence);
-    `similarity` maps sentences to their embedding similarity with the question.
+    `similarity` maps sentences to their embedding similarity with the question; a clause
+    must match `require` when given (the rate or amount the question names).
     """
     kind = kind_named(kind_name)
-    metric = _metric(question) if kind_name == "rate" else None
+    metric = require or (_metric(question) if kind_name == "rate" else None)
     asked = re.search(r"(?:多少|几)(?:万)?([\u4e00-\u9fff])|how many ([a-z]{3})", question)
     unit = (asked.group(1) or asked.group(2)) if asked else None
     qgrams = _bigrams(re.sub(GLUE, " ", question.lower())) - _bigrams(ignore.lower())

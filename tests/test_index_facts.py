@@ -269,3 +269,23 @@ def test_not_stated_offers_the_contact_when_there_is_one(engine: SearchEngine) -
     a = engine.ask("临汾垃圾焚烧发电项目的收益率是多少")
     assert not a.stated and a.projects[0].code == "T-WASTE"
     assert "0357-5550123" in said(a)
+
+
+def test_an_empty_amount_field_is_read_from_the_summary(tmp_path: Path) -> None:
+    record = {
+        "code": "T-PARK",
+        "name": "赣州南康家具产业园二期项目",
+        "batch": "2024-4",
+        "region": "江西省赣州市南康区",
+        "summary": "二期新建标准厂房和家具展销中心，总投资约18亿元，拟引入民间资本约6亿元。",
+    }
+    db = new_db(tmp_path / "db")
+    load(db, [record], tmp_path / "imports")
+    engine = SearchEngine(db, tmp_path / "index")
+    engine.open()
+    a = engine.ask("南康家具产业园二期总投资多少")
+    assert a.stated and a.fact == "investment_cny" and a.value == "约18亿元"
+    a = engine.ask("南康家具产业园二期需要多少民间资本")
+    assert a.stated and a.fact == "private_capital_cny" and a.value == "约6亿元"
+    a = engine.ask("南康家具产业园二期的联系电话")
+    assert not a.stated and "没有写明联系方式" in said(a)
