@@ -114,7 +114,7 @@ def answer_question(engine: SearchEngine, question: str) -> Answer:
         return _listing(engine, question, lang, which=False)
     found = resolve(engine, question)
     p = found.best
-    if p is None and found.mention:
+    if p is None and found.mention and not found.category:
         # a name the catalog does not hold: say so, not another project's figure
         return Answer(
             question, "none", [], lang=lang, notice="unknown_project", value=found.mention

@@ -58,6 +58,8 @@ class Kind:
     cues: str  # words of a sentence that speak of this fact
 
 
+# events a date question asks about (words of the fact, not of the project's name)
+EVENTS = r"开工|投产|并网|投运|建成|完工|通车|竣工|开业|启用|start|open|commission|connect|complet"
 TERM_WORDS = r"特许|合作期|运营期|经营期|合同期|期限|年限|concession|term|contract|lease|period"
 KINDS: list[Kind] = [
     Kind(
@@ -83,8 +85,7 @@ KINDS: list[Kind] = [
     ),
     Kind(
         "date",
-        r"什么时候|何时|哪年|哪一年|几月|开工|投产|并网|投运|建成|完工|通车|竣工|开业|when|"
-        r"what year|start|commission|grid|open",
+        r"什么时候|何时|哪年|哪一年|几月|几时|when|what year|what date",
         r"20\d\d\s*年(?:\d{1,2}\s*月)?(?:底|初|年中|上半年|下半年)?|(?:end of |by |in |since )"
         r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|"
         r"december) )?20\d\d",
@@ -206,8 +207,17 @@ EN_ASKING = frozenset(
 GLUE = r"[的了吗呢呀啊吧么是有要]|那个|这个|那边|这边|请问|我想知道"
 
 
+# a search rather than a question: a list asked for, or a figure as a bound (50万千瓦以上)
+SEARCH = (
+    rf"有哪些|哪些项目|which projects|list (?:of |all )?|{NUM}\s*\S{{0,4}}(?:以上|以下|以内)|"
+    rf"(?:超过|不低于|不少于|低于|至少|above|below|over|under|at least|more than|less than)\s*{NUM}"
+)
+
+
 def question_kind(norm: str) -> str | None:
     """The kind of fact a normalised question asks for (a field name or a Kind's name)."""
+    if re.search(SEARCH, norm):
+        return None
     if re.search(KINDS[0].question, norm):
         return "share"
     for fname, pattern in FIELD_KINDS:

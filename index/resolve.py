@@ -15,6 +15,7 @@ from catalog.models import ProjectPublic
 from index.facts import (
     COOPERATION,
     EN_ASKING,
+    EVENTS,
     FIELD_KINDS,
     KINDS,
     PRIVATE_CAPITAL,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 POOL = 10
 MIN_COVER = 0.34  # share of the mention's bigrams a project must hold
 LOW_COVER = 0.2  # ... or this share when it holds two or more (the rest asks about a fact)
+CATEGORY = 3  # this many rivals as close as the best: the mention names a kind of project
 SURE = 0.7  # a project holding this much of the mention is it, whatever jieba made of a typo
 CLOSE = 0.9  # a runner-up this close to the best is named beside it
 # words that ask rather than name (removed from the mention before matching)
@@ -47,6 +49,7 @@ class Resolution:
     others: list[ProjectPublic] = field(default_factory=list)
     candidates: list[ProjectPublic] = field(default_factory=list)  # every plausible match
     mention: str = ""  # the words taken to name the project
+    category: bool = False  # the words fit many projects alike: no one project is meant
 
 
 def _short_gap(match: re.Match[str]) -> str:
@@ -59,7 +62,8 @@ def mention(question: str) -> str:
     norm = normalize(question)
     for pattern in [p for _, p in FIELD_KINDS] + [k.question for k in KINDS]:
         norm = re.sub(pattern, _short_gap, norm)
-    norm = re.sub(f"{PRIVATE_CAPITAL}|{COOPERATION}|{YES_NO}|{TERM_WORDS}", _short_gap, norm)
+    facts = f"{PRIVATE_CAPITAL}|{COOPERATION}|{YES_NO}|{TERM_WORDS}|{EVENTS}"
+    norm = re.sub(facts, _short_gap, norm)
     norm = re.sub(ASKING, " ", norm)
     words = [w for w in re.split(r"[^\w'\-]+", norm) if w and w not in EN_ASKING]
     return " ".join(words).strip()
@@ -174,4 +178,7 @@ def resolve(engine: SearchEngine, question: str) -> Resolution:
     scored.sort(key=lambda sp: -sp[0])
     top = scored[0][0]
     others = [p for s, p in scored[1:] if s >= CLOSE * top]
+    if len(others) >= CATEGORY:
+        # many projects hold the words equally (风电, solar): a category, not a name
+        return Resolution(None, [], [p for _, p in scored], said, category=True)
     return Resolution(scored[0][1], others, [p for _, p in scored], said)

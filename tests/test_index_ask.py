@@ -157,3 +157,14 @@ def test_a_count_of_something_else_is_not_the_answer(engine: SearchEngine) -> No
         assert "没有写明这一数量" in said(a) and "0851-5550184" in said(a)
     a = engine.ask("How many employees will the Gui'an data center have?")
     assert not a.stated and "does not state this number" in said(a) and "12,000" not in said(a)
+
+
+def test_a_search_with_a_bound_or_a_category_is_not_answered_as_one_project(
+    engine: SearchEngine,
+) -> None:
+    a = engine.ask(
+        "装机容量50万千瓦以上的风电项目"
+    )  # a bound: a search, though 装机 is a fact word
+    assert a.kind == "list" and "DEV-008" in [p.code for p in a.projects]
+    a = engine.ask("光伏项目什么时候并网")  # several solar projects: the best, the others named
+    assert a.kind == "attribute" and a.others and "与问题相符的还有" in said(a)
