@@ -9,12 +9,20 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.answers import render_answer_text
 from bot.settings import Settings
 from catalog.db import open_database
 from catalog.errors import CatalogError
 from catalog.exchange import json_number
 from index import SearchEngine
-from index.evaluation import describe_legs, evaluate, evaluate_legs, load_queries
+from index.evaluation import (
+    describe_legs,
+    evaluate,
+    evaluate_answers,
+    evaluate_legs,
+    load_answers,
+    load_queries,
+)
 from index.money import format_cny
 from index.results import SearchResult
 
@@ -141,17 +149,22 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 json.dumps(
                     {
                         "question": question,
-                        "answer": answer.text,
+                        "answer": render_answer_text(answer),
                         "kind": answer.kind,
                         "field": answer.field,
+                        "fact": answer.fact,
+                        "value": answer.value,
+                        "sentence": answer.sentence,
+                        "stated": answer.stated,
                         "projects": [p.code for p in answer.projects],
+                        "others": [p.code for p in answer.others],
                     },
                     ensure_ascii=False,
                 ),
                 flush=True,
             )
         else:
-            print(answer.text)
+            print(render_answer_text(answer))
     return 0
 
 
@@ -165,7 +178,7 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Recall@1/3/5, MRR@10 and leaks on DIR (catalog.jsonl + queries.jsonl), in a temp DB."""
+    """Recall@1/3/5, MRR@10, leaks (and answers right, with DIR/answers.jsonl) in a temp DB."""
     from catalog.importer import import_file
 
     folder = Path(args.dir)
@@ -174,8 +187,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         if not f.is_file():
             print(f"tuijie eval: {f} is missing", file=sys.stderr)
             return 2
+    answers_file = folder / "answers.jsonl"
     try:
         queries = load_queries(queries_file)
+        answers = load_answers(answers_file) if answers_file.is_file() else None
     except ValueError as exc:
         print(f"tuijie eval: {exc}", file=sys.stderr)
         return 2
@@ -190,6 +205,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         engine.open()
         report = evaluate(engine, queries)
         legs = evaluate_legs(engine, queries) if getattr(args, "legs", False) else None
+        answered = evaluate_answers(engine, answers, render_answer_text) if answers else None
         db.dispose()
     if legs is not None:
         if args.json:
@@ -198,7 +214,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             print(describe_legs(legs))
         return 0
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        figures: dict[str, float | int] = dict(report.as_dict())
+        if answered is not None:
+            figures.update(answered.as_dict())
+        print(json.dumps(figures, ensure_ascii=False))
     else:
         print(report.describe(verbose=args.verbose))
+        if answered is not None:
+            print(answered.describe(verbose=args.verbose))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from catalog.models import WITHDRAWN
 
 if TYPE_CHECKING:
     from index.engine import SearchEngine
+    from index.results import Answer
 
 
 @dataclass(frozen=True)
@@ -133,3 +135,86 @@ def describe_legs(reports: dict[str, EvalReport]) -> str:
         d = rep.as_dict()
         lines.append(f"{name:<9} {d['recall@1']:>6.3f} {d['recall@5']:>6.3f} {d['mrr@10']:>7.3f}")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class EvalAnswer:
+    id: str
+    question: str
+    project: str | None
+    expect_any: list[str]
+
+
+@dataclass
+class AnswerOutcome:
+    item: EvalAnswer
+    text: str
+    codes: list[str]
+
+    @property
+    def right(self) -> bool:
+        return any(s in self.text for s in self.item.expect_any)
+
+
+@dataclass
+class AnswerReport:
+    outcomes: list[AnswerOutcome] = field(default_factory=list)
+
+    @property
+    def right(self) -> int:
+        return sum(1 for o in self.outcomes if o.right)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"answers": len(self.outcomes), "answers_right": self.right}
+
+    def describe(self, *, verbose: bool = False) -> str:
+        lines = [f"answers   {self.right}/{len(self.outcomes)}"]
+        if verbose:
+            for o in self.outcomes:
+                if not o.right:
+                    said = " ".join(o.text.split())[:160]
+                    lines.append(
+                        f"{o.item.id}: {o.item.question!r} expected one of {o.item.expect_any} "
+                        f"({o.item.project}); got {o.codes[:3]} {said!r}"
+                    )
+        return "\n".join(lines)
+
+
+def load_answers(path: Path) -> list[EvalAnswer]:
+    """answers.jsonl: {"id"?, "question", "project"?, "expect_any": [strings]} per line."""
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            expect = raw["expect_any"]
+            if not isinstance(expect, list) or not expect:
+                raise ValueError("expect_any must be a non-empty list of strings")
+            project = raw.get("project")
+            out.append(
+                EvalAnswer(
+                    str(raw.get("id", n)),
+                    str(raw["question"]),
+                    None if project is None else str(project),
+                    [str(s) for s in expect],
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path.name} line {n}: {exc}") from exc
+    return out
+
+
+def evaluate_answers(
+    engine: SearchEngine, items: list[EvalAnswer], render: Callable[[Answer], str]
+) -> AnswerReport:
+    """Ask every question; an answer is right when one of `expect_any` stands in its wording.
+
+    `render` words the structured answer (bot/ owns the wording; the domain builds no prose).
+    """
+    report = AnswerReport()
+    for item in items:
+        answer = engine.ask(item.question)
+        codes = [p.code for p in answer.projects]
+        report.outcomes.append(AnswerOutcome(item, render(answer), codes))
+    return report

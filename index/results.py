@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from catalog.models import ProjectPublic
@@ -112,13 +113,30 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Answer:
+    """What the domain says to a question; bot/ words it from the locale files.
+
+    kind "attribute": `projects[0]` is the project asked about, `field` the record attribute
+    (or "summary" for a fact quoted from a sentence), `value` the figure as the record gives
+    it, `sentence` the sentence quoted, `fact` the kind of fact asked (length, duration...).
+    `stated` is False when the record does not hold the fact: `value` is None then.
+    `others` are further projects that matched the question about as well.
+    kind "list": `projects` are matches and `which` says the question asked about one of them.
+    kind "none": `notice` says why ("empty_catalog", "no_match", "unknown_project").
+    """
+
     question: str
     kind: str  # "attribute" | "list" | "none"
-    text: str
     projects: list[ProjectPublic]
     field: str | None = None
     value: str | None = None
     lang: str = "zh"
+    fact: str | None = None
+    sentence: str | None = None
+    stated: bool = True
+    others: list[ProjectPublic] = dataclasses.field(default_factory=list)
+    total: int = 0
+    which: bool = False
+    notice: str | None = None
 
 
 @dataclass(frozen=True)

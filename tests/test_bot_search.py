@@ -12,6 +12,7 @@ from botharness import BotHarness
 from botsetup import ADMIN_2, ADMIN_ID, shared_services
 from sqlmodel import Session, col, select
 
+from bot.answers import render_answer_text
 from bot.i18n import to_traditional
 from bot.links import parse_start, start_param
 from bot.localapi import parse_html, utf16_len
@@ -108,7 +109,7 @@ async def test_question_about_one_project_is_answered_from_its_record(
     assert answer.kind == "attribute"
     calls = await bot.send(2003, question)
     sent = calls.last("sendMessage")
-    assert answer.text in shown(sent.text)
+    assert render_answer_text(answer) in shown(sent.text)
     assert "贵安新区绿色数据中心二期项目" in shown(sent.text) and "12亿元" in shown(sent.text)
     assert sent.keyboard[0][0]["callback_data"] == f"d:{answer.projects[0].id}"
 
@@ -283,7 +284,7 @@ async def test_an_english_question_from_a_chinese_user_gets_english_buttons(
     answer = svc.search.ask(question)
     assert answer.kind == "attribute" and answer.lang == "en"
     sent = (await bot.send(2015, question)).last("sendMessage")
-    assert answer.text in shown(sent.text)
+    assert render_answer_text(answer) in shown(sent.text)
     labels = [b["text"] for b in sent.buttons]
     assert any("Details" in label for label in labels) and "♥ Interested" in labels, labels
     assert not any(re.search(r"[\u4e00-\u9fff]", label) for label in labels), labels

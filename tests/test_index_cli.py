@@ -26,6 +26,8 @@ def test_eval_prints_the_figures(data_dir: Path, capsys: pytest.CaptureFixture[s
     queries = (dev_dir() / "queries.jsonl").read_text(encoding="utf-8").strip().splitlines()
     assert figures["queries"] == len(queries) and figures["leaks"] == 0
     assert figures["recall@5"] >= 0.95 and figures["mrr@10"] >= 0.93
+    answers = (dev_dir() / "answers.jsonl").read_text(encoding="utf-8").strip().splitlines()
+    assert figures["answers"] == len(answers) and figures["answers_right"] >= 22  # scored
     assert not (data_dir / "index").exists()  # the user's catalog and index are untouched
 
 
@@ -40,6 +42,24 @@ def test_eval_legs_prints_each_leg_and_the_fusion(
         legs[n]["mrr@10"] for n in ("lexical", "sector", "vectors")
     )
     assert not (data_dir / "index").exists()  # the user's catalog and index are untouched
+
+
+def test_eval_scores_answers_and_refuses_a_bad_answers_file(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "set"
+    folder.mkdir()
+    write_jsonl(folder / "catalog.jsonl", dev_records())
+    write_jsonl(folder / "queries.jsonl", [{"id": "q", "query": "光伏", "relevant": ["DEV-006"]}])
+    right = {"question": "阜阳垃圾发电特许期是多少年", "project": "DEV-018", "expect_any": ["30年"]}
+    wrong = {"question": "阜阳垃圾发电特许期是多少年", "project": "DEV-018", "expect_any": ["31年"]}
+    write_jsonl(folder / "answers.jsonl", [right, wrong])
+    assert main(["eval", str(folder), "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "answers   1/2" in out and "expected one of ['31年']" in out
+    write_jsonl(folder / "answers.jsonl", [{"question": "x", "expect_any": []}])
+    assert main(["eval", str(folder)]) == 2
+    assert "answers.jsonl line 1" in capsys.readouterr().err
 
 
 def test_search_and_ask_on_an_empty_catalog(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.answers import answer_lang, render_answer_text
 from bot.handlers.common import (
     Context,
     UserRef,
@@ -35,16 +36,13 @@ from bot.services import Services, services
 from catalog.db import session_scope
 from catalog.investors import get_or_create_investor, get_query, log_query
 from catalog.models import PUBLISHED, Project
-from index.answer import FIELD_INTENTS, SENTENCE_INTENTS
+from index.facts import is_question
 from index.regions import province_of
 from index.results import Answer, SearchResult
 from index.text import normalize
 
-# Only a message that asks for a project's attribute (amount, contact, stage...) goes to
-# SearchEngine.ask first; anything else is searched directly (one engine pass, not two).
-ATTRIBUTE = re.compile(
-    "|".join([p for _, p in FIELD_INTENTS] + [p for p, _ in SENTENCE_INTENTS]), re.IGNORECASE
-)
+# Only a message that asks for one fact of a project (amount, contact, length, term...) goes
+# to SearchEngine.ask first; anything else is searched directly (one engine pass, not two).
 SUGGESTIONS = 6
 # Messages that greet rather than search: answered with a hint, not searched or logged.
 GREETINGS = frozenset(
@@ -182,7 +180,7 @@ def render_page(lang: str, page: Page, username: str) -> tuple[str, InlineKeyboa
 
 def render_answer(lang: str, answer: Answer, username: str) -> tuple[str, InlineKeyboardMarkup]:
     """A direct answer naming the project, with its details / interested / share buttons."""
-    text = t(lang, "ask.answer", answer=esc(script(lang, answer.text)))
+    text = t(lang, "ask.answer", answer=render_answer_text(answer, lang, html=True))
     project = answer.projects[0]
     return text, InlineKeyboardMarkup([project_buttons(lang, project, username, n=1)])
 
@@ -194,11 +192,11 @@ async def answer_text(update: Update, context: Context, text: str) -> None:
     user = user_ref(update)
     if context.bot.username and text.startswith(f"@{context.bot.username}"):
         text = text[len(context.bot.username) + 1 :].strip()
-    if ATTRIBUTE.search(normalize(text)):
+    if is_question(normalize(text)):
         answer = await blocking(run_ask, svc, user, text)
         if answer is not None:
             if base_lang(answer.lang) != base_lang(lang):
-                lang = answer.lang  # the whole reply (buttons too) in the answer's language
+                lang = answer_lang(answer)  # the whole reply (buttons too) in its language
             body, buttons = render_answer(lang, answer, bot_username(context))
             await reply(update, context, body, buttons)
             return
