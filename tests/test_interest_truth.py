@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.localapi import parse_html
 from catalog.investors import get_investor
-from catalog.models import Interest
+from catalog.models import Interest, Lead, LeadNote
 
 
 @pytest.fixture
@@ -79,6 +79,11 @@ async def test_cancelling_a_second_interest_says_the_first_one_stays(
     assert "nothing new was recorded" in text and "stays as it was" in text
     kept = interests(bot, user)
     assert len(kept) == 1 and kept[0].share_contact is True and kept[0].note == "Ready to invest"
+    with Session(bot.services.db) as session:  # the lead the office follows, consent as given
+        (lead,) = session.exec(select(Lead).where(col(Lead.investor_id) == kept[0].investor_id))
+        assert (lead.status, lead.share_contact) == ("new", True)
+        (note,) = session.exec(select(LeadNote).where(col(LeadNote.lead_id) == lead.id))
+        assert (note.author, note.text) == ("investor", "Ready to invest")
 
 
 async def test_cancelling_a_first_interest_still_says_nothing_was_recorded(
