@@ -142,6 +142,7 @@ def _register(app: Application) -> None:
     add(CallbackQueryHandler(subscribe.on_choice, pattern=r"^sub:"))
     add(CommandHandler("leads", admin_leads.cmd_leads))  # issue 15: the office's follow-up
     add(CommandHandler("note", admin_leads.cmd_note))
+    add(CommandHandler("report", admin_stats.cmd_report))
     add(CallbackQueryHandler(admin_leads.on_lead_button, pattern=r"^ld:"))
 
     # ---- catch-all: plain text in a private chat is a search (keep last) ---------------------

@@ -181,10 +181,17 @@ def list_leads(
     status: str | None = None,
     project_code: str | None = None,
     open_only: bool = True,
-    limit: int = 20,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = 20,
 ) -> list[LeadView]:
-    """Leads newest first: open ones (or one status), optionally of one project."""
+    """Leads newest first: open ones (or one status), optionally of one project or created in
+    [since, until)."""
     query = select(Lead)
+    if since is not None:
+        query = query.where(col(Lead.created_at) >= since)
+    if until is not None:
+        query = query.where(col(Lead.created_at) < until)
     if status is not None:
         if status not in LEAD_STATUSES:
             raise InvalidLead(f"unknown status {status!r}; one of {', '.join(LEAD_STATUSES)}")
@@ -196,7 +203,9 @@ def list_leads(
         if project is None:
             raise ProjectNotFound(project_code)
         query = query.where(col(Lead.project_id) == project.id)
-    query = query.order_by(col(Lead.created_at).desc(), col(Lead.id).desc()).limit(limit)
+    query = query.order_by(col(Lead.created_at).desc(), col(Lead.id).desc())
+    if limit is not None:
+        query = query.limit(limit)
     return _views(session, list(session.exec(query).all()))
 
 
