@@ -23,7 +23,7 @@ from catalog import leads, subscriptions
 from catalog.db import session_scope
 from catalog.importer import import_into
 from catalog.investors import get_or_create_investor, log_query
-from catalog.models import Project, QueryLog
+from catalog.models import Project
 from index.gaps import wanted_missing
 
 INVESTORS = [882_001, 882_002, 882_003]
