@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 PUBLISHED = "published"
@@ -163,6 +163,10 @@ class QueryLog(SQLModel, table=True):
     """What investors searched for, and how many results they got (for /stats)."""
 
     __tablename__ = "query_log"
+    __table_args__ = (
+        # /stats and the report: searches that found nothing, grouped by text, without a scan
+        Index("ix_query_log_results_normalized", "results", "normalized"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)

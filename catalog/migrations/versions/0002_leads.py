@@ -1,4 +1,4 @@
-"""leads: the office's follow-up of interests (status, owner, notes)
+"""leads: the office's follow-up of interests (status, owner, notes); query_log indexed for /stats
 
 Revision ID: 0002_leads
 Revises: 0001
@@ -18,6 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("query_log", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_query_log_results_normalized", ["results", "normalized"], unique=False
+        )
     op.create_table(
         "lead",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -61,3 +65,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_lead_investor_id"))
         batch_op.drop_index(batch_op.f("ix_lead_created_at"))
     op.drop_table("lead")
+    with op.batch_alter_table("query_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_query_log_results_normalized")
