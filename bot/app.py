@@ -95,7 +95,7 @@ def build_application(
 
 def _register(app: Application) -> None:
     """Every handler of the bot, in priority order."""
-    from bot.handlers import admin, admin_add, admin_import, admin_stats, subscribe
+    from bot.handlers import admin, admin_add, admin_import, admin_leads, admin_stats, subscribe
 
     app.add_handler(TypeHandler(Update, throttle_gate), group=THROTTLE_GROUP)
     app.add_error_handler(on_error)
@@ -141,6 +141,10 @@ def _register(app: Application) -> None:
     add(CommandHandler("unsubscribe", subscribe.cmd_unsubscribe))
     add(CommandHandler("subscriptions", subscribe.cmd_subscriptions))
     add(CallbackQueryHandler(subscribe.on_choice, pattern=r"^sub:"))
+    add(CommandHandler("leads", admin_leads.cmd_leads))  # issue 15: the office's follow-up
+    add(CommandHandler("note", admin_leads.cmd_note))
+    add(CommandHandler("report", admin_stats.cmd_report))
+    add(CallbackQueryHandler(admin_leads.on_lead_button, pattern=r"^ld:"))
 
     # ---- catch-all: plain text in a private chat is a search (keep last) ---------------------
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ~filters.VIA_BOT
@@ -165,6 +169,9 @@ async def post_init(app: Application) -> None:
     from bot.broadcast import start_broadcast
 
     await start_broadcast(app)  # the outbox sender; resumes what a previous process left
+    from bot.handlers.admin_leads import schedule_reminder
+
+    schedule_reminder(app)  # the daily list of leads untouched for a week
 
 
 async def post_shutdown(app: Application) -> None:

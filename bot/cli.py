@@ -127,6 +127,32 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cli_run.cmd_chat)
 
 
+def _add_office(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bot import cli_office
+    from catalog.models import LEAD_STATUSES
+
+    p = sub.add_parser(
+        "leads",
+        help="list the leads (interests the office follows up), newest first",
+        description="Without --status, the open leads (new, contacted, talks). The investor's "
+        "contact is shown only when they consented to share it.",
+    )
+    p.add_argument("--status", choices=LEAD_STATUSES, help="only leads in this status")
+    p.add_argument("--json", action="store_true", help="one JSON object per lead")
+    p.set_defaults(handler=cli_office.cmd_leads)
+
+    p = sub.add_parser(
+        "report",
+        help="write the period's report workbook (.xlsx)",
+        description="Sheets: Summary, Leads, Interest per project, Search gaps, for the days "
+        "FROM to TO (both included, UTC).",
+    )
+    p.add_argument("start", metavar="FROM", help="first day, YYYY-MM-DD")
+    p.add_argument("end", metavar="TO", help="last day, YYYY-MM-DD")
+    p.add_argument("file", metavar="FILE.xlsx", help="where to write the workbook")
+    p.set_defaults(handler=cli_office.cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tuijie", description=DESCRIPTION)
     parser.add_argument("--debug", action="store_true", help="log everything (debug level)")
@@ -135,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import_export(sub)
     _add_search(sub)
     _add_run(sub)
+    _add_office(sub)
     return parser
 
 

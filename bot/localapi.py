@@ -315,6 +315,41 @@ class LocalBotAPI(LocalChats):
             )
         return message
 
+    def _m_sendphoto(
+        self, params: dict[str, Any], files: dict[str, tuple[str | None, bytes, str | None]]
+    ) -> dict[str, Any]:
+        """Like Telegram: a PNG or JPEG upload of at most 10 MB, sides summing to 10000 or less,
+        a ratio of at most 20; the message holds PhotoSizes (here one, the original)."""
+        chat_id = int(params["chat_id"])
+        if not files:
+            raise BotAPIError(400, "Bad Request: there is no photo in the request")
+        file_name, content, mime = next(iter(files.values()))
+        width, height = image_size(content)
+        if len(content) > 10 * 1024 * 1024:
+            raise BotAPIError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+            raise BotAPIError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        caption = params.get("caption") or ""
+        if len(parse_html(caption) if params.get("parse_mode") == "HTML" else caption) > 1024:
+            raise BotAPIError(400, "Bad Request: message caption is too long")
+        stored = self.store_file(content, file_name=file_name, mime_type=mime)
+        message = self._message(chat_id, "", self._markup(params))
+        del message["text"]
+        message["photo"] = [
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": width,
+                "height": height,
+                "file_size": len(content),
+            }
+        ]
+        if caption:
+            message["caption"] = (
+                parse_html(caption) if params.get("parse_mode") == "HTML" else caption
+            )
+        return message
+
     # ---- reading what happened ----------------------------------------------------------------
     def sent(self, method: str | None = None, chat_id: int | None = None) -> list[Call]:
         """Successful calls, optionally of one method and to one chat."""
@@ -325,3 +360,20 @@ class LocalBotAPI(LocalChats):
             and (method is None or c.method == method)
             and (chat_id is None or c.chat_id == chat_id)
         ]
+
+
+def image_size(content: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG or JPEG; BotAPIError(400) for anything else, as Telegram says."""
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and content[12:16] == b"IHDR":
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    if content[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(content):
+            if content[i] != 0xFF:
+                break
+            marker, length = content[i + 1], int.from_bytes(content[i + 2 : i + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                h = int.from_bytes(content[i + 5 : i + 7], "big")
+                return int.from_bytes(content[i + 7 : i + 9], "big"), h
+            i += 2 + length
+    raise BotAPIError(400, "Bad Request: IMAGE_PROCESS_FAILED")

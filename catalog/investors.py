@@ -13,6 +13,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from catalog.errors import CatalogError, ProjectNotFound
+from catalog.leads import anonymise_leads
 from catalog.models import (
     PUBLISHED,
     Delivery,
@@ -205,6 +206,7 @@ def forget_investor(session: Session, *, telegram_user_id: int) -> Forgotten:
     if investor is None or investor.id is None:
         return Forgotten(investor=False, interests=0, subscriptions=0, deliveries=0)
     iid = investor.id
+    anonymise_leads(session, investor_id=iid)  # the leads stay as anonymous counts
     deliveries = session.execute(delete(Delivery).where(col(Delivery.investor_id) == iid))
     interests = session.execute(delete(Interest).where(col(Interest.investor_id) == iid))
     subscriptions = session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 PUBLISHED = "published"
@@ -163,6 +163,10 @@ class QueryLog(SQLModel, table=True):
     """What investors searched for, and how many results they got (for /stats)."""
 
     __tablename__ = "query_log"
+    __table_args__ = (
+        # /stats and the report: searches that found nothing, grouped by text, without a scan
+        Index("ix_query_log_results_normalized", "results", "normalized"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
@@ -170,3 +174,42 @@ class QueryLog(SQLModel, table=True):
     query: str
     normalized: str = Field(index=True)
     results: int = 0
+
+
+LEAD_NEW = "new"
+LEAD_CONTACTED = "contacted"
+LEAD_TALKS = "talks"
+LEAD_SIGNED = "signed"
+LEAD_DECLINED = "declined"
+LEAD_STATUSES = (LEAD_NEW, LEAD_CONTACTED, LEAD_TALKS, LEAD_SIGNED, LEAD_DECLINED)
+LEAD_OPEN = (LEAD_NEW, LEAD_CONTACTED, LEAD_TALKS)
+
+
+class Lead(SQLModel, table=True):
+    """An interest as the office follows it up: status, owner, consent as the investor gave it.
+
+    /forget sets investor_id to None and drops the notes: the row stays as an anonymous count.
+    """
+
+    __tablename__ = "lead"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    investor_id: int | None = Field(default=None, foreign_key="investor.id", index=True)
+    status: str = Field(default=LEAD_NEW, max_length=16)
+    owner_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    share_contact: bool = False
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    touched_at: datetime = Field(default_factory=utcnow)
+
+
+class LeadNote(SQLModel, table=True):
+    """A dated note an admin (or the investor's own note) added to a lead."""
+
+    __tablename__ = "lead_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    author: str = Field(max_length=64)  # "tg:<id>", "cli" or "investor"
+    text: str

@@ -72,4 +72,5 @@ async def test_when_no_admin_can_be_told_the_interest_is_recorded_not_passed_on(
     calls = await interested(bot, 7202, project_id, None)
     assert [c.error is not None for c in to_admins(calls)] == [True, True]
     mine = parse_html(calls.last("editMessageText").text or "")
-    assert "is recorded; the team will see it" in mine and "passed on" not in mine
+    assert "could not be told right now; it is on their list of leads" in mine
+    assert "passed on" not in mine

@@ -43,6 +43,7 @@ from catalog.investors import (
     interests_of,
     record_interest,
 )
+from catalog.leads import open_lead
 from catalog.models import Interest, Investor, ProjectPublic
 
 CONSENT, NOTE = range(2)
@@ -56,6 +57,7 @@ _log = logging.getLogger(__name__)
 class Draft:
     project_id: int
     share_contact: bool = False
+    earlier_day: str | None = None  # the day of an interest recorded before (kept on cancel)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,13 @@ def record(svc: Services, user: UserRef, draft: Draft, note: str | None) -> Reco
             note=note,
             share_contact=draft.share_contact,
         )
+        open_lead(
+            session,
+            investor_id=investor.id,
+            project_id=draft.project_id,
+            share_contact=draft.share_contact,
+            note=note,
+        )
         langs = {}
         for admin_id in svc.settings.admin_ids:
             admin = get_investor(session, telegram_user_id=admin_id)
@@ -186,8 +195,8 @@ async def interest_start(update: Update, context: Context) -> int:
         await query.answer(t(lang, "details.not_found"), show_alert=True)
         return END
     await query.answer()
-    context.user_data[DRAFT] = Draft(project.id)
     earlier = await blocking(earlier_interest, services(context), user_ref(update), project.id)
+    context.user_data[DRAFT] = Draft(project.id, earlier_day=earlier.day if earlier else None)
     pid = project.id
     markup = InlineKeyboardMarkup(
         [
@@ -211,7 +220,9 @@ async def consent_chosen(update: Update, context: Context) -> int:
     await query.answer()
     lang = await lang_of(update, context)
     _, pid, answer = query.data.split(":")
-    context.user_data[DRAFT] = Draft(int(pid), share_contact=answer == "y")
+    before = context.user_data.get(DRAFT)
+    earlier_day = before.earlier_day if isinstance(before, Draft) else None
+    context.user_data[DRAFT] = Draft(int(pid), answer == "y", earlier_day)
     markup = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t(lang, "button.skip"), callback_data="i:skip")]]
     )
@@ -232,9 +243,12 @@ async def _finish(update: Update, context: Context, note: str | None) -> int:
     name = title(lang, done.project)
     if done.news:
         reached = await notify_admins(context, done, user)
-        key = "interest.recorded" if reached else "interest.recorded_quiet"
-        if done.earlier is not None and reached:
-            key = "interest.updated"
+        if not done.admin_langs:  # nobody to tell: the office has no admin configured
+            key = "interest.recorded_no_team"
+        elif not reached:  # the admins could not be reached now; /leads lists it for them
+            key = "interest.recorded_quiet"
+        else:
+            key = "interest.updated" if done.earlier is not None else "interest.recorded"
         head = t(lang, key, name=name)
     else:
         assert done.earlier is not None
@@ -266,14 +280,21 @@ async def note_text(update: Update, context: Context) -> int:
 
 @stops
 async def interest_cancelled(update: Update, context: Context) -> int:
-    """i:cancel (the button, edited into the answer) or /cancel: record nothing."""
+    """i:cancel (the button, edited into the answer) or /cancel: record nothing new."""
+    draft = (context.user_data or {}).get(DRAFT)
+    earlier_day = draft.earlier_day if isinstance(draft, Draft) else None
     drop_draft(context, DRAFT)
     lang = await lang_of(update, context)
+    text = (
+        t(lang, "interest.cancelled_kept", date=earlier_day)
+        if earlier_day
+        else t(lang, "interest.cancelled")
+    )
     if update.callback_query is not None:
         await update.callback_query.answer()
-        await edit(update, context, t(lang, "interest.cancelled"))
+        await edit(update, context, text)
     else:
-        await reply(update, context, t(lang, "interest.cancelled"))
+        await reply(update, context, text)
     return END
 
 
