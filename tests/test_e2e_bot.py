@@ -88,7 +88,9 @@ class Pace:
 @pytest.fixture
 async def server() -> AsyncIterator[FakeBotAPI]:
     async with FakeBotAPI(TOKEN) as fake:
-        fake.user(INVESTOR, first_name="Eve", username="eve_investor", language_code="en")
+        fake.user(
+            INVESTOR, first_name="Eve", username="eve_investor", language_code="en", chosen="en"
+        )
         fake.user(ADMIN, first_name="Admin", language_code="zh")
         yield fake
 
