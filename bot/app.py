@@ -95,7 +95,7 @@ def build_application(
 
 def _register(app: Application) -> None:
     """Every handler of the bot, in priority order."""
-    from bot.handlers import admin, admin_add, admin_import, admin_stats, subscribe
+    from bot.handlers import admin, admin_add, admin_import, admin_stats, subscribe, unknown
 
     app.add_handler(TypeHandler(Update, throttle_gate), group=THROTTLE_GROUP)
     app.add_error_handler(on_error)
@@ -144,6 +144,8 @@ def _register(app: Application) -> None:
     # ---- catch-all: plain text in a private chat is a search (keep last) ---------------------
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ~filters.VIA_BOT
     add(MessageHandler(text, search.text_message))
+    private_command = filters.COMMAND & filters.ChatType.PRIVATE
+    add(MessageHandler(private_command, unknown.unknown_command))
 
 
 def settings_of(app: Application) -> Settings:

@@ -86,3 +86,19 @@ async def test_a_chosen_language_wins_over_the_message(bot: BotHarness) -> None:
     await bot.choose_language(3107, "en")
     text = parse_html((await bot.send(3107, "有没有半导体相关的项目")).last("sendMessage").text)
     assert not has_chinese(text.splitlines()[0]), text
+
+
+async def test_an_unknown_command_gets_a_hint_to_help(bot: BotHarness) -> None:
+    bot.user(3108, language_code="en")
+    text = parse_html((await bot.send(3108, "/foobar")).last("sendMessage").text)
+    assert "/foobar" in text and "/help" in text
+    bot.user(3109, language_code="zh-hans")
+    zh = parse_html((await bot.send(3109, "/foobar@tuijie_test_bot")).last("sendMessage").text)
+    assert "/foobar" in zh and "/help" in zh and "命令" in zh
+
+
+async def test_known_commands_are_not_called_unknown(bot: BotHarness) -> None:
+    bot.user(3110, language_code="en")
+    for command in ("/profile", "/help", "/lang", "/cancel", "/subscriptions"):
+        texts = (await bot.send(3110, command)).texts()
+        assert texts and not any("don't know the command" in t for t in texts), (command, texts)
