@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.i18n import is_traditional, to_traditional
 from bot.settings import Settings
 from catalog.db import open_database
 from catalog.errors import CatalogError
@@ -77,14 +78,14 @@ def _result_json(result: SearchResult) -> dict[str, object]:
 
 
 def _print_table(result: SearchResult) -> None:
-    if result.notice:
-        print(f"({NOTICES.get(result.notice, result.notice)})")
     described = result.understanding.describe("zh")
     if described:
         print(f"理解为 / understood: {described}")
+    if result.notice:
+        print(f"({NOTICES.get(result.notice, result.notice)})")
     if not result.hits:
         return
-    print(f"{result.total} result(s)")
+    print(f"{result.total} result" + ("" if result.total == 1 else "s"))
     for i, h in enumerate(result.hits, 1):
         p = h.project
         money = format_cny(p.investment_cny, "zh") if p.investment_cny else "-"
@@ -117,6 +118,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if engine.count() == 0:
         print(EMPTY_CATALOG, file=sys.stderr)
         return 1
+    if args.question is not None and not args.question.strip():
+        print(
+            "an empty question: ask about a project, e.g. 贝尔油库扩建项目需要多少民间资本",
+            file=sys.stderr,
+        )
+        return 2
     for question in _lines(args.question):
         answer = engine.ask(question)
         if args.json or args.question is None:
@@ -134,7 +141,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 flush=True,
             )
         else:
-            print(answer.text)
+            # the bot's rule: a traditional question gets a traditional answer
+            print(to_traditional(answer.text) if is_traditional(question) else answer.text)
     return 0
 
 

@@ -148,7 +148,8 @@ def _list_text(hits: list[Hit], total: int, lang: str) -> str:
             f"{i}. {_name(p, lang)}"
             + (f"（{extra}）" if lang == "zh" and extra else f" ({extra})" if extra else "")
         )
-    head = f"找到{total}个相关项目：" if lang == "zh" else f"Found {total} matching projects:"
+    noun = "project" if total == 1 else "projects"
+    head = f"找到{total}个相关项目：" if lang == "zh" else f"Found {total} matching {noun}:"
     return "\n".join([head, *lines])
 
 
