@@ -181,6 +181,9 @@ async def post_shutdown(app: Application) -> None:
 async def throttle_gate(update: Update, context: Context) -> None:
     """Per-user flood control of messages: one polite warning, then silence.
 
+    Only messages that arrive while an earlier one of the same user is still being answered
+    count: a user who waits for each reply is never dropped, however quick the replies.
+
     Button presses are not counted (ticking options quickly is normal); inline queries come
     one per keystroke and are cheap to answer from the index. Admins are never held back:
     they are few and trusted, and answer /add's questions in quick succession.
@@ -193,6 +196,9 @@ async def throttle_gate(update: Update, context: Context) -> None:
     svc = context.application.bot_data.get(KEY)
     if not isinstance(svc, Services):
         return
+    processor = context.application.update_processor
+    if isinstance(processor, PerUserUpdateProcessor) and processor.arrived_busy(update) is False:
+        return  # sent once the earlier ones were answered: a patient user is never held back
     verdict = svc.throttle.hit(user.id)
     if verdict is Verdict.OK:
         return
