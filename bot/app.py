@@ -95,7 +95,15 @@ def build_application(
 
 def _register(app: Application) -> None:
     """Every handler of the bot, in priority order."""
-    from bot.handlers import admin, admin_add, admin_import, admin_leads, admin_stats, subscribe
+    from bot.handlers import (
+        admin,
+        admin_add,
+        admin_import,
+        admin_leads,
+        admin_stats,
+        subscribe,
+        unknown,
+    )
 
     app.add_handler(TypeHandler(Update, throttle_gate), group=THROTTLE_GROUP)
     app.add_error_handler(on_error)
@@ -149,6 +157,8 @@ def _register(app: Application) -> None:
     # ---- catch-all: plain text in a private chat is a search (keep last) ---------------------
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & ~filters.VIA_BOT
     add(MessageHandler(text, search.text_message))
+    private_command = filters.COMMAND & filters.ChatType.PRIVATE
+    add(MessageHandler(private_command, unknown.unknown_command))
 
 
 def settings_of(app: Application) -> Settings:
@@ -187,6 +197,9 @@ async def post_shutdown(app: Application) -> None:
 async def throttle_gate(update: Update, context: Context) -> None:
     """Per-user flood control of messages: one polite warning, then silence.
 
+    Only messages that arrive while an earlier one of the same user is still being answered
+    count: a user who waits for each reply is never dropped, however quick the replies.
+
     Button presses are not counted (ticking options quickly is normal); inline queries come
     one per keystroke and are cheap to answer from the index. Admins are never held back:
     they are few and trusted, and answer /add's questions in quick succession.
@@ -199,6 +212,9 @@ async def throttle_gate(update: Update, context: Context) -> None:
     svc = context.application.bot_data.get(KEY)
     if not isinstance(svc, Services):
         return
+    processor = context.application.update_processor
+    if isinstance(processor, PerUserUpdateProcessor) and processor.arrived_busy(update) is False:
+        return  # sent once the earlier ones were answered: a patient user is never held back
     verdict = svc.throttle.hit(user.id)
     if verdict is Verdict.OK:
         return

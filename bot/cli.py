@@ -18,6 +18,17 @@ governments promote to private capital. Settings come from the environment or
 a .env file (see README.md)."""
 
 
+def _positive(value: str) -> int:
+    """An argparse type: a whole number of at least 1 (--k 0 or -3 is refused)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def _add_import_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from bot import cli_catalog
 
@@ -63,7 +74,7 @@ def _add_search(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "per line.",
     )
     p.add_argument("query", nargs="?", help="the query (Chinese or English)")
-    p.add_argument("--k", type=int, default=5, help="how many results (default 5)")
+    p.add_argument("--k", type=_positive, default=5, help="how many results (1-100, default 5)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=cli_search.cmd_search)
 

@@ -85,14 +85,14 @@ def _result_json(result: SearchResult) -> dict[str, object]:
 
 
 def _print_table(result: SearchResult) -> None:
-    if result.notice:
-        print(f"({NOTICES.get(result.notice, result.notice)})")
     described = result.understanding.describe("zh")
     if described:
         print(f"理解为 / understood: {described}")
+    if result.notice:
+        print(f"({NOTICES.get(result.notice, result.notice)})")
     if not result.hits:
         return
-    print(f"{result.total} result(s)")
+    print(f"{result.total} result" + ("" if result.total == 1 else "s"))
     for i, h in enumerate(result.hits, 1):
         p = h.project
         money = format_cny(p.investment_cny, "zh") if p.investment_cny else "-"
@@ -142,6 +142,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if engine.count() == 0:
         print(EMPTY_CATALOG, file=sys.stderr)
         return 1
+    if args.question is not None and not args.question.strip():
+        print(
+            "an empty question: ask about a project, e.g. 贝尔油库扩建项目需要多少民间资本",
+            file=sys.stderr,
+        )
+        return 2
     for question in _lines(args.question):
         answer = engine.ask(question)
         if args.json or args.question is None:

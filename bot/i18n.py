@@ -68,6 +68,27 @@ def is_traditional(text: str) -> bool:
     return has_chinese(text) and to_simplified(text) != text
 
 
+_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?")
+# a word with a lower-case letter: "solar", "Shanxi" (not a project code such as DEV-001)
+_LATIN_WORD = re.compile(r"\b(?=[A-Za-z]*[a-z])[A-Za-z]{2,}\b")
+
+
+def text_lang(text: str | None) -> str | None:
+    """The language a message is written in: "zh", "zh-hant" or "en"; None without words.
+
+    A leading /command is not part of the message's language (/search 光伏 is Chinese,
+    a bare /start has no words, nor has the payload of a /start deep link, which the bot
+    wrote). Any Han character makes the message Chinese.
+    """
+    text = (text or "").strip()
+    if text.startswith("/start"):
+        return None
+    words = _COMMAND.sub("", text, count=1)
+    if has_chinese(words):
+        return "zh-hant" if is_traditional(words) else "zh"
+    return "en" if _LATIN_WORD.search(words) else None
+
+
 def base_lang(lang: str | None) -> str:
     """ "zh" for any Chinese variant, else "en"."""
     return "zh" if (lang or "").lower().startswith("zh") else "en"

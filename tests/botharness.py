@@ -19,6 +19,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.handlers.common import UserRef
+from bot.handlers.language import store_language
 from bot.localapi import Call, LocalBotAPI
 from bot.localrequest import LocalRequest
 from bot.services import Services
@@ -91,9 +93,19 @@ class BotHarness:
             await self.app.post_shutdown(self.app)
         await self.app.shutdown()
 
-    def user(self, user_id: int, **kwargs: Any) -> dict[str, Any]:
-        """Make a user known (first_name, username, language_code)."""
-        return self.api.add_user(user_id, **kwargs)
+    def user(self, user_id: int, *, chosen: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Make a user known (first_name, username, language_code); `chosen`: their /lang choice.
+
+        Without a choice a message is answered in the language it is written in; tests about
+        other things whose users read English while typing Chinese words say chosen="en".
+        """
+        user = self.api.add_user(user_id, **kwargs)
+        if chosen is not None:
+            ref = UserRef(
+                user_id, user_id, kwargs.get("username"), None, kwargs.get("language_code")
+            )
+            store_language(self.services, ref, chosen)
+        return user
 
     async def process(self, update: dict[str, Any]) -> Calls:
         """Feed one update through the application; the calls it caused."""
@@ -144,6 +156,11 @@ class BotHarness:
         """The user presses the button with callback `data` (under the newest message having it)."""
         message_id = message_id or self.find_button(user_id, data)
         return await self.process(self.api.callback(user_id, message_id, data))
+
+    async def choose_language(self, user_id: int, lang: str) -> Calls:
+        """The user picks a language with /lang (then every reply is in it)."""
+        await self.send(user_id, "/lang")
+        return await self.press(user_id, f"lang:{lang}")
 
     async def inline(self, user_id: int, query: str, offset: str = "") -> Calls:
         """The user types `@bot query`."""

@@ -16,12 +16,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from index_support import DEV
+
 from bot.services import Services
 from bot.settings import Settings
 from bot.throttle import Throttle
 from catalog.db import open_database, session_scope, sqlite_url
 
-DEV_CATALOG = Path("/work/shared/eval/dev/catalog.jsonl")
+DEV_CATALOG = DEV / "catalog.jsonl"  # found relative to the repository (index_support)
 ADMIN_ID = 900_001
 ADMIN_2 = 900_002
 

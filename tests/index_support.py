@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import shutil
 import tempfile
 from functools import lru_cache
@@ -17,16 +18,18 @@ from catalog.importer import import_file
 from catalog.projects import ImportReport
 from index import SearchEngine
 
-# shared/ lies beside the repository (here and in CI's fresh clone)
-DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev"
+# shared/ lies beside the repository (here and in CI's fresh clone); a checkout elsewhere
+# (a git worktree) names the folder with TUIJIE_DEV_SET
+DEV = Path(
+    os.environ.get("TUIJIE_DEV_SET") or Path(__file__).resolve().parents[2] / "shared/eval/dev"
+)
 
 
 def dev_dir() -> Path:
     """The dev evaluation set (catalog.jsonl + queries.jsonl)."""
-    for base in (DEV, Path("/work/shared/eval/dev")):
-        if (base / "catalog.jsonl").exists():
-            return base
-    raise FileNotFoundError("shared/eval/dev not found")
+    if (DEV / "catalog.jsonl").exists():
+        return DEV
+    raise FileNotFoundError(f"{DEV} not found: shared/ must lie beside the repository")
 
 
 def dev_records() -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
     with session_scope(svc.db) as session:
         import_into(session, DEV_CATALOG, fmt="jsonl")
     async with BotHarness(svc.settings, svc) as harness:
-        harness.user(ADMIN_ID, language_code="en")
+        harness.user(ADMIN_ID, language_code="en", chosen="en")
         yield harness
     svc.db.dispose()
 

@@ -38,8 +38,8 @@ def seeded_services(tmp_path: Path) -> Services:
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
     svc = seeded_services(tmp_path)
     async with BotHarness(svc.settings, svc) as harness:
-        harness.user(ADMIN_ID, language_code="en")
-        harness.user(INVESTOR, language_code="en")
+        harness.user(ADMIN_ID, language_code="en", chosen="en")
+        harness.user(INVESTOR, language_code="en", chosen="en")
         yield harness
     svc.db.dispose()
 
@@ -243,7 +243,7 @@ async def test_admins_are_not_flood_limited_but_investors_are(tmp_path: Path) ->
     ]  # fmt: skip
     async with BotHarness(svc.settings, svc) as bot:
         bot.user(ADMIN_ID, language_code="en")
-        bot.user(INVESTOR, language_code="en")
+        bot.user(INVESTOR, language_code="en", chosen="en")
         for text in answers:
             assert (await bot.send(ADMIN_ID, text)).texts(), text
         calls = await bot.press(ADMIN_ID, "adm:add:save")
@@ -373,7 +373,7 @@ async def test_stats(bot: BotHarness) -> None:
     assert "2024-1: published 6, withdrawn 1" in text
     assert "subscribers: 1 (every batch 1)" in text
     assert "DEV-009 盐城大丰区独立共享储能电站项目 — 1" in text
-    assert "Investors: 1" in text
+    assert "Investors: 3" in text  # #5, and ADMIN and INVESTOR, who chose English
     assert text.index("光伏 — 2") < text.index("氢能 — 1")
     empty_part = text.split("found nothing")[1]
     assert "月球基地 — 2" in empty_part and "光伏" not in empty_part

@@ -22,7 +22,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
     search.open()
     svc = dataclasses.replace(svc, search=search)
     async with BotHarness(svc.settings, svc) as harness:
-        harness.user(ADMIN_ID, language_code="en")
+        harness.user(ADMIN_ID, language_code="en", chosen="en")
         yield harness
     search.close()
     svc.db.dispose()

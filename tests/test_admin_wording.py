@@ -23,7 +23,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
         import_into(session, DEV_CATALOG, fmt="jsonl")
         session.add(Investor(telegram_user_id=ADMIN_2, username="carol_admin", full_name="Carol"))
     async with BotHarness(svc.settings, svc) as harness:
-        harness.user(ADMIN_ID, language_code="en")
+        harness.user(ADMIN_ID, language_code="en", chosen="en")
         harness.user(ADMIN_2, language_code="zh", username="carol_admin")
         yield harness
     svc.db.dispose()

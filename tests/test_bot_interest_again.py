@@ -38,7 +38,7 @@ async def interested(bot: BotHarness, user_id: int, project_id: int, note: str |
 async def test_a_second_interest_says_when_and_notifies_only_a_changed_note(
     bot: BotHarness,
 ) -> None:
-    bot.user(7201, language_code="en")
+    bot.user(7201, language_code="en", chosen="en")
     results = (await bot.send(7201, "数据中心")).last("sendMessage")
     project_id = int(results.buttons[1]["callback_data"].removeprefix("i:"))
     calls = await interested(bot, 7201, project_id, "About 100 million")
@@ -63,7 +63,7 @@ async def test_when_no_admin_can_be_told_the_interest_is_recorded_not_passed_on(
     bot: BotHarness,
 ) -> None:
     bot.strict_api = False  # the admins' chats refuse on purpose
-    bot.user(7202, language_code="en")
+    bot.user(7202, language_code="en", chosen="en")
     results = (await bot.send(7202, "光伏")).last("sendMessage")
     project_id = int(results.buttons[1]["callback_data"].removeprefix("i:"))
     bot.api.faults.append(

@@ -48,7 +48,8 @@ def option(svc: Services, step: str, value: str) -> str:
 async def test_profile_conversation_end_to_end_then_match_with_reasons(
     bot: BotHarness, svc: Services
 ) -> None:
-    bot.user(3001, language_code="en")
+    bot.user(3001, language_code="en", chosen="en")
+    await bot.choose_language(3001, "en")
     calls = await bot.send(3001, "/profile")
     intro, question = calls.of("sendMessage")
     assert "five short questions" in (intro.text or "")
@@ -124,7 +125,7 @@ async def test_profile_is_shown_and_one_part_can_be_changed(bot: BotHarness, svc
 
 
 async def test_match_without_profile_explains_how_to_set_one(bot: BotHarness) -> None:
-    bot.user(3003, language_code="en")
+    bot.user(3003, language_code="en", chosen="en")
     text = (await bot.send(3003, "/match")).last("sendMessage").text or ""
     assert "/profile" in text
 
@@ -132,7 +133,8 @@ async def test_match_without_profile_explains_how_to_set_one(bot: BotHarness) ->
 async def test_interest_with_consent_tells_every_admin_with_the_contact(
     bot: BotHarness, svc: Services
 ) -> None:
-    bot.user(3004, language_code="en", username="alice", first_name="Alice")
+    bot.user(3004, language_code="en", chosen="en", username="alice", first_name="Alice")
+    await bot.choose_language(3004, "en")
     results = (await bot.send(3004, "数据中心")).last("sendMessage")
     project_id = int(results.buttons[1]["callback_data"].removeprefix("i:"))
     with Session(svc.db) as session:
@@ -192,7 +194,7 @@ async def test_interest_without_consent_keeps_the_investor_anonymous(
 
 
 async def test_forget_asks_first_then_deletes_everything(bot: BotHarness, svc: Services) -> None:
-    bot.user(3006, language_code="en")
+    bot.user(3006, language_code="en", chosen="en")
     await bot.send(3006, "数据中心")
     with session_scope(svc.db) as session:
         who = get_or_create_investor(session, telegram_user_id=3006, chat_id=3006)
@@ -225,7 +227,7 @@ async def test_flooding_gets_one_polite_warning_then_silence_until_the_window_pa
     now = [1000.0]
     svc.throttle = Throttle(limit=5, window=3.0, clock=lambda: now[0])
     async with BotHarness(svc.settings, svc) as bot:
-        bot.user(3007, language_code="en")
+        bot.user(3007, language_code="en", chosen="en")
         answers = [await bot.send(3007, "/help") for _ in range(8)]
         texts = [c.texts() for c in answers]
         assert all("What I can do" in t[0] for t in texts[:5])
@@ -234,5 +236,5 @@ async def test_flooding_gets_one_polite_warning_then_silence_until_the_window_pa
         now[0] += 3.1
         assert "What I can do" in (await bot.send(3007, "/help")).texts()[0]
         # other users are not affected by one user's flood
-        bot.user(3008, language_code="en")
+        bot.user(3008, language_code="en", chosen="en")
         assert (await bot.send(3008, "/help")).texts()

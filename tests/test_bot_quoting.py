@@ -26,7 +26,8 @@ async def bot() -> AsyncIterator[BotHarness]:
 async def test_a_very_long_search_is_answered_in_one_message_quoting_its_start(
     bot: BotHarness,
 ) -> None:
-    bot.user(7101, language_code="en")
+    bot.user(7101, language_code="en", chosen="en")
+    await bot.choose_language(7101, "en")
     calls = await bot.send(7101, LONG)
     (sent,) = calls.of("sendMessage")
     text = parse_html(sent.text or "")
@@ -49,7 +50,7 @@ async def test_stats_cuts_long_queries(bot: BotHarness) -> None:
 
 
 async def test_an_unreadable_ticket_is_quoted_short(bot: BotHarness) -> None:
-    bot.user(7103, language_code="en")
+    bot.user(7103, language_code="en", chosen="en")
     await bot.send(7103, "/profile")
     await bot.press(7103, "p:skip")
     await bot.press(7103, "p:skip")
@@ -60,7 +61,7 @@ async def test_an_unreadable_ticket_is_quoted_short(bot: BotHarness) -> None:
 
 
 async def test_the_understood_keywords_of_a_long_message_are_cut(bot: BotHarness) -> None:
-    bot.user(7104, language_code="en")
+    bot.user(7104, language_code="en", chosen="en")
     words = " ".join(f"zorblax{i}" for i in range(400))
     (sent,) = (await bot.send(7104, words)).of("sendMessage")
     first = parse_html(sent.text or "").splitlines()[0]

@@ -17,6 +17,7 @@ from bot.i18n import to_traditional
 from bot.links import parse_start, start_param
 from bot.localapi import parse_html, utf16_len
 from bot.services import Services
+from bot.understood import describe_understanding
 from catalog.models import Investor, Project, ProjectPublic, QueryLog
 
 
@@ -47,14 +48,15 @@ def shown(call_text: str | None) -> str:
 async def test_search_shows_five_cards_with_buttons_and_pages_by_editing(
     bot: BotHarness, svc: Services
 ) -> None:
-    bot.user(2001, language_code="en", username="ann")
+    bot.user(2001, language_code="en", chosen="en", username="ann")
+    await bot.choose_language(2001, "en")
     expected = svc.search.search("光伏", k=5)
     assert expected.total > 5, "the dev catalog has more than five solar projects"
 
     calls = await bot.send(2001, "光伏")
     sent = calls.last("sendMessage")
     text = shown(sent.text)
-    assert expected.understanding.describe("en") in text
+    assert describe_understanding("en", expected.understanding) in text
     assert f"1–5 of {expected.total}" in text
     for n, hit in enumerate(expected.hits, start=1):
         assert f"{n}. {hit.project.name_en or hit.project.name}" in text
@@ -163,7 +165,7 @@ async def test_a_reply_longer_than_telegram_allows_is_split_on_lines(
 async def test_deep_link_opens_details_and_unknown_links_say_so(
     bot: BotHarness, svc: Services
 ) -> None:
-    bot.user(2007, language_code="en")
+    bot.user(2007, language_code="en", chosen="en")
     p = project(svc, "DEV-002")
     text = shown((await bot.send(2007, f"/start {start_param(p)}")).last("sendMessage").text)
     assert p.name_en and p.name_en in text and p.contact and p.contact in text
@@ -172,7 +174,7 @@ async def test_deep_link_opens_details_and_unknown_links_say_so(
 
 
 async def test_inline_query_pages_with_next_offset(bot: BotHarness, svc: Services) -> None:
-    bot.user(2008, language_code="en")
+    bot.user(2008, language_code="en", chosen="en")
     with Session(svc.db) as session:
         published = len(session.exec(select(Project).where(Project.status == "published")).all())
     seen: list[str] = []
@@ -197,7 +199,7 @@ async def test_inline_query_pages_with_next_offset(bot: BotHarness, svc: Service
 
 
 async def test_lang_switches_and_is_stored(bot: BotHarness, svc: Services) -> None:
-    bot.user(2009, language_code="en")
+    bot.user(2009, language_code="en", chosen="en")
     calls = await bot.send(2009, "/lang")
     assert [b["callback_data"] for b in calls.last("sendMessage").buttons] == [
         "lang:zh", "lang:zh-hant", "lang:en"]  # fmt: skip
@@ -225,7 +227,8 @@ async def test_traditional_chinese_is_answered_in_traditional(
 
 
 async def test_english_sector_is_the_projects_own_industry(bot: BotHarness, svc: Services) -> None:
-    bot.user(2011, language_code="en")
+    bot.user(2011, language_code="en", chosen="en")
+    await bot.choose_language(2011, "en")
     materials = project(svc, "TEST-ESC")
     assert materials.industry == "新材料"
     text = shown(
@@ -246,7 +249,7 @@ async def test_english_sector_is_the_projects_own_industry(bot: BotHarness, svc:
 
 
 async def test_a_chosen_language_wins_over_the_script_of_one_message(bot: BotHarness) -> None:
-    bot.user(2012, language_code="en")
+    bot.user(2012, language_code="en", chosen="en")
     await bot.send(2012, "/lang")
     await bot.press(2012, "lang:zh")
     cards = shown((await bot.send(2012, "數據中心")).last("sendMessage").text)
@@ -268,7 +271,8 @@ async def test_traditional_is_for_that_reply_only_when_no_language_was_chosen(
 async def test_english_nothing_found_suggests_english_sector_and_region_names(
     bot: BotHarness, svc: Services
 ) -> None:
-    bot.user(2014, language_code="en")
+    bot.user(2014, language_code="en", chosen="en")
+    await bot.choose_language(2014, "en")
     assert svc.search.search("新能源 西藏").total == 0
     text = shown((await bot.send(2014, "新能源 西藏")).last("sendMessage").text)
     (hint,) = [line for line in text.splitlines() if line.startswith("Try a sector")]

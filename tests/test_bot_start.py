@@ -71,7 +71,7 @@ async def test_start_greets_in_the_users_language_and_escapes_their_name(bot: Bo
 
 
 async def test_help_lists_the_commands_and_the_inline_usage(bot: BotHarness) -> None:
-    bot.user(13, language_code="en")
+    bot.user(13, language_code="en", chosen="en")
     text = (await bot.send(13, "/help")).last("sendMessage").text or ""
     for command in ("/profile", "/match", "/interests", "/lang", "/forget", "/search",
                     "/subscribe", "/subscriptions", "/unsubscribe"):  # fmt: skip
@@ -99,7 +99,7 @@ async def test_a_failing_handler_is_logged_and_the_user_gets_a_polite_message(
     bot: BotHarness,
 ) -> None:
     # bare services have no search engine: a search fails inside the handler
-    bot.user(14, language_code="en")
+    bot.user(14, language_code="en", chosen="en")
     with pytest.raises(HandlerFailed):
         await bot.send(14, "光伏")
     apology = [c for c in bot.api.calls if c.method == "sendMessage" and c.chat_id == 14]

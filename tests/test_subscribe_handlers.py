@@ -27,7 +27,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
     svc = seeded_services(tmp_path)
     async with BotHarness(svc.settings, svc) as harness:
         for user in (ADMIN_ID, ALICE, BOB, CAROL, DAN):
-            harness.user(user, language_code="en")
+            harness.user(user, language_code="en", chosen="en")
         yield harness
     svc.db.dispose()
 
@@ -65,7 +65,7 @@ async def test_subscribe_names_the_words_it_left_out_and_what_it_replaced(
 ) -> None:
     await bot.send(DAN, "/subscribe all")
     text = parse_html((await bot.send(DAN, "/subscribe 光伏 火星 山西")).texts()[0])
-    assert "sectors: 光伏; regions: 山西省" in text
+    assert "sectors: Solar power; regions: Shanxi" in text
     assert "left out: 火星" in text
     assert "replaced your previous subscription: every new batch" in text
     sub = subscription(bot, DAN)
@@ -90,7 +90,7 @@ async def test_subscribe_with_buttons_then_show_and_stop(bot: BotHarness) -> Non
 
 async def test_subscribe_with_sectors_and_regions(bot: BotHarness) -> None:
     text = parse_html((await bot.send(BOB, "/subscribe 新能源 山西")).texts()[0])
-    assert "sectors: 新能源; regions: 山西省" in text
+    assert "sectors: New energy; regions: Shanxi" in text  # one language per reply
     sub = subscription(bot, BOB)
     assert sub is not None and (sub.mode, sub.sectors, sub.regions) == (
         "filter",

@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.i18n import has_chinese, is_traditional, lang_from_code, normalize_lang
+from bot.i18n import lang_from_code, normalize_lang, text_lang
 from bot.render import split_message
 from bot.services import Services, services
 from catalog.db import session_scope
@@ -65,8 +65,9 @@ def _stored_language(svc: Services, user_id: int) -> str | None:
 async def lang_of(update: Update, context: Context) -> str:
     """The language to answer in: the stored /lang choice always wins.
 
-    A user who never chose gets Telegram's language, except that a message written in
-    traditional characters gets a traditional reply (that reply only).
+    Until the user chooses, a message is answered in the language it is written in
+    (simplified, traditional or English); Telegram's language decides for updates without
+    words (a button press, a bare command, an amount).
     """
     user = update.effective_user
     data = context.user_data
@@ -78,11 +79,9 @@ async def lang_of(update: Update, context: Context) -> str:
     chosen = data[LANG_KEY]
     if chosen:
         return str(chosen)
-    message = update.effective_message
-    text = message.text if message is not None and message.text else None
-    if text and has_chinese(text) and is_traditional(text):
-        return "zh-hant"
-    return lang_from_code(user.language_code)
+    message = update.message  # the user's own words (a button's message is the bot's)
+    written = text_lang(message.text or message.caption if message is not None else None)
+    return written or lang_from_code(user.language_code)
 
 
 def remember_language(context: Context, lang: str) -> None:

@@ -33,6 +33,7 @@ from bot.render import (
     results_keyboard,
 )
 from bot.services import Services, services
+from bot.understood import describe_understanding
 from catalog.db import session_scope
 from catalog.investors import get_or_create_investor, get_query, log_query
 from catalog.models import PUBLISHED, Project
@@ -137,9 +138,9 @@ def render_page(lang: str, page: Page, username: str) -> tuple[str, InlineKeyboa
     """The text and buttons of a results page (or the nothing-found answer)."""
     result = page.result
     lines: list[str] = []
-    understood = clip(result.understanding.describe(lang), 2 * QUOTE_CHARS)
+    understood = clip(describe_understanding(lang, result.understanding), 2 * QUOTE_CHARS)
     if understood:
-        lines.append(t(lang, "search.understood", description=esc(script(lang, understood))))
+        lines.append(t(lang, "search.understood", description=esc(understood)))
     if result.notice in NOTICE_ONLY and not result.hits:
         lines.append(t(lang, f"search.notice.{result.notice}"))
         return "\n".join(lines), None

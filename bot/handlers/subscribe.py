@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
-from bot.i18n import t
-from bot.render import clip, esc
+from bot.i18n import base_lang, script, t
+from bot.render import clip, esc, industry_label, region_label
 from bot.services import Services, services
 from catalog import subscriptions
 from catalog.db import session_scope
@@ -129,14 +129,19 @@ def _subscribe(
         return Outcome(sub, has_profile(investor), previous)
 
 
+def _place(lang: str, region: str) -> str:
+    """A subscribed place: its English name in English, as stored in Chinese (not escaped)."""
+    return region_label(lang, region) if base_lang(lang) == "en" else script(lang, region)
+
+
 def describe(lang: str, sub: Subscription) -> str:
     """What a subscription brings, in one sentence."""
     if sub.mode == subscriptions.FILTER:
         return t(
             lang,
             "sub.filter",
-            sectors=esc(", ".join(sub.sectors)) or t(lang, "sub.any"),
-            regions=esc(", ".join(sub.regions)) or t(lang, "sub.any"),
+            sectors=", ".join(industry_label(lang, s) for s in sub.sectors) or t(lang, "sub.any"),
+            regions=esc(", ".join(_place(lang, r) for r in sub.regions)) or t(lang, "sub.any"),
         )
     return t(lang, f"sub.{sub.mode}")
 

@@ -37,7 +37,7 @@ from fakebotapi import FakeBotAPI  # noqa: E402
 
 from bot.localapi import Call  # noqa: E402
 
-DEV = Path("/work/shared/eval/dev")
+DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev"  # beside the repository
 TOKEN = "123:bench-token"
 TUIJIE = str(Path(sys.executable).with_name("tuijie"))
 QUESTIONS = [
