@@ -119,7 +119,7 @@ async def test_broadcast_survives_sigkill_and_delivers_exactly_once(tmp_path: Pa
     chats = [FIRST_CHAT + i for i in range(N)]
     async with FakeBotAPI() as server:
         for chat in [*chats, ADMIN]:
-            server.user(chat, language_code="en", chosen="en")
+            server.user(chat, language_code="en")
         env = {
             **os.environ,
             "TELEGRAM_BOT_TOKEN": server.token,
