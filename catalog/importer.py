@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -14,7 +15,7 @@ from tqdm import tqdm
 
 from catalog.db import session_scope
 from catalog.errors import InvalidCatalogFile, RowError
-from catalog.exchange import format_of, validate_record, write_records
+from catalog.exchange import format_of, stored_problem, validate_record, write_records
 from catalog.models import AuditEntry, ProjectCreate
 from catalog.projects import CHUNK_SIZE, ImportReport, apply_records, iter_project_rows
 from catalog.readers import read_rows
@@ -126,10 +127,24 @@ def import_file(
     return report
 
 
+log = logging.getLogger(__name__)
+
+
+def _writable(rows: Iterable[Any]) -> Iterator[Any]:
+    """Rows the format can hold; a bad one already stored is logged and left out, so one
+    row cannot stop a backup (it could not be imported again either)."""
+    for row in rows:
+        problem = stored_problem(row)
+        if problem is None:
+            yield row
+        else:
+            log.warning("export: left out project %a: %s", row.code, problem)
+
+
 def export_to(engine: Engine, fh: TextIO, fmt: str) -> int:
     """Write the whole catalog, in code order, to an open text file; the count written."""
     with Session(engine) as session:
-        return write_records(fh, iter_project_rows(session), fmt)
+        return write_records(fh, _writable(iter_project_rows(session)), fmt)
 
 
 def export_file(engine: Engine, path: str | Path, *, fmt: str | None = None) -> int:
