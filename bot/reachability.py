@@ -7,6 +7,7 @@ python-telegram-bot's own errors quote the token, and its start-up logs a traceb
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from telegram import Bot
@@ -72,10 +73,8 @@ async def _get_me(settings: Settings) -> None:
     try:
         await bot.get_me(read_timeout=CHECK_TIMEOUT, connect_timeout=CHECK_TIMEOUT)
     finally:
-        try:
+        with contextlib.suppress(TelegramError):
             await bot.shutdown()
-        except TelegramError:
-            pass
 
 
 def check_telegram(settings: Settings) -> str | None:
