@@ -3,6 +3,7 @@ retried on its own, and resent only when an admin orders it (issue 11, item 11).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -25,7 +26,7 @@ from bot.localrequest import LocalRequest
 from bot.ratelimit import TelegramRateLimiter
 from catalog import outbox
 from catalog.db import session_scope
-from catalog.models import Delivery
+from catalog.models import AuditEntry, Delivery
 
 
 class DeliversThenTimesOut(LocalRequest):
@@ -80,3 +81,39 @@ async def test_a_timed_out_digest_is_uncertain_and_resent_only_on_order(db_engin
     finally:
         await sender.stop()
         await bot.shutdown()
+
+
+async def test_admins_order_the_resend_of_a_batchs_uncertain_digests(tmp_path: Path) -> None:
+    from botharness import BotHarness
+    from botsetup import ADMIN_ID
+    from test_admin_handlers import seeded_services
+
+    svc = seeded_services(tmp_path)
+    chats = seed_subscribers(svc.db, 3, chat_base=7000)
+    with session_scope(svc.db) as session:
+        publish_b1 = outbox.publish_batch(
+            session, batch_code="B1", actor_id=ADMIN_ID, select_codes=lambda s, i, p: ["P1"]
+        )
+        assert publish_b1.to_send == 3
+        rows = outbox.pending(session, limit=3)
+        for row in rows:
+            outbox.mark_sending(session, delivery_id=row.id or 0)
+        outbox.mark_uncertain(session, delivery_id=rows[0].id or 0, error="Timed out")
+        outbox.mark_sent(session, delivery_id=rows[1].id or 0, message_id=1)
+        outbox.mark_uncertain(session, delivery_id=rows[2].id or 0, error="Timed out")
+    async with BotHarness(svc.settings, svc) as harness:
+        harness.user(ADMIN_ID, language_code="en")
+        for chat in chats:  # the sender may send them their digests meanwhile
+            harness.user(chat, language_code="en")
+        answer = (await harness.send(ADMIN_ID, "/publish B1 resend-uncertain")).texts()[0]
+        assert "2 uncertain digest(s) queued" in answer
+        again = (await harness.send(ADMIN_ID, "/publish B1 resend-uncertain")).texts()[0]
+        assert "0 uncertain digest(s) queued" in again
+        refused = (await harness.send(chats[0], "/publish B1 resend-uncertain")).texts()
+        assert not any("queued" in text for text in refused)  # admins only
+    with Session(svc.db) as session:
+        statuses = sorted(d.status for d in session.exec(select(Delivery)))
+        audit = session.exec(select(AuditEntry).where(AuditEntry.action == "resend-uncertain"))
+        assert [a.changes for a in audit] == [{"batch": "B1", "digests": 2}]
+    assert statuses.count("unknown") == 0 and statuses.count("sent") >= 1
+    svc.db.dispose()
