@@ -38,9 +38,13 @@ async def test_the_running_bot_finds_projects_imported_from_the_shell(tmp_path: 
             TUIJIE_ADMIN_IDS=str(ADMIN),
         )
         proc = await asyncio.create_subprocess_exec(
-            TUIJIE, "run", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            TUIJIE,
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         bot = BotProcess(proc)
         try:
             await server.wait_for("setMyCommands", count=2, timeout=180)
@@ -52,10 +56,15 @@ async def test_the_running_bot_finds_projects_imported_from_the_shell(tmp_path: 
             path = tmp_path / "new.jsonl"
             path.write_text(json.dumps(NEW, ensure_ascii=False) + "\n", encoding="utf-8")
             shell = await asyncio.create_subprocess_exec(
-                TUIJIE, "import", str(path), cwd=tmp_path, env=env,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-            out, err = await asyncio.wait_for(shell.communicate(), 240)
+                TUIJIE,
+                "import",
+                str(path),
+                cwd=tmp_path,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            _out, err = await asyncio.wait_for(shell.communicate(), 240)
             assert shell.returncode == 0, err.decode()
             imported = time.monotonic()
             found = ""

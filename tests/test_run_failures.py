@@ -33,9 +33,13 @@ async def _run(api_url: str, tmp_path: Path, token: str = SECRET) -> tuple[int, 
         TUIJIE_DATA_DIR=str(tmp_path / "data"),
     )
     proc = await asyncio.create_subprocess_exec(
-        TUIJIE, "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        TUIJIE,
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 240)
     return int(proc.returncode or 0), out.decode(), err.decode()
 
