@@ -5,20 +5,24 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 from tqdm import tqdm
 
 from catalog.db import session_scope
-from catalog.errors import InvalidCatalogFile, RowError
+from catalog.errors import CatalogBusy, InvalidCatalogFile, RowError
 from catalog.exchange import format_of, stored_problem, validate_record, write_records
 from catalog.models import AuditEntry, ProjectCreate
 from catalog.projects import CHUNK_SIZE, ImportReport, apply_records, iter_project_rows
 from catalog.readers import read_rows
+
+log = logging.getLogger(__name__)
 
 
 def _valid_records(
@@ -89,6 +93,19 @@ def import_into(
     return apply_records(session, records, dry_run=dry_run, chunk_size=chunk_size)
 
 
+IMPORT_ATTEMPTS = 4
+
+
+def _retryable(exc: DBAPIError) -> str | None:
+    """What a concurrent writer did, when retrying the whole import can succeed; else None."""
+    if isinstance(exc, IntegrityError):  # another import created the same new codes first
+        return "another process was importing the same projects at the same time"
+    text = str(exc.orig).lower()
+    if any(word in text for word in ("locked", "busy", "deadlock", "could not serialize")):
+        return "the catalog database was busy with another writer (an import or the bot)"
+    return None
+
+
 def import_file(
     engine: Engine,
     path: str | Path,
@@ -103,8 +120,32 @@ def import_file(
 
     `fmt` overrides the extension (for downloads saved under another name); with `actor`
     an audit entry records the import. A dry run computes the report and writes nothing.
+    A clash with another writer (the same new codes, a lock held too long) retries the whole
+    import, which then sees the other's rows; after the last try, CatalogBusy.
     """
-    path = Path(path)
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            return _import_once(engine, Path(path), fmt, dry_run, progress, actor, chunk_size)
+        except (IntegrityError, OperationalError) as exc:
+            what = _retryable(exc)
+            if what is None:
+                raise
+            if attempt == IMPORT_ATTEMPTS:
+                raise CatalogBusy(what) from None
+            log.info("import clashed with another writer (%s); trying again", what)
+            time.sleep(0.25 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _import_once(
+    engine: Engine,
+    path: Path,
+    fmt: str | None,
+    dry_run: bool,
+    progress: bool,
+    actor: str | None,
+    chunk_size: int,
+) -> ImportReport:
     with session_scope(engine) as session:
         report = import_into(
             session, path, fmt=fmt, dry_run=dry_run, progress=progress, chunk_size=chunk_size
@@ -125,9 +166,6 @@ def import_file(
                 )
             )
     return report
-
-
-log = logging.getLogger(__name__)
 
 
 def _writable(rows: Iterable[Any]) -> Iterator[Any]:
