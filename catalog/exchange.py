@@ -118,7 +118,7 @@ def _check_text(field: str, value: Any, line: int) -> tuple[str | None, RowError
     limit = MAX_LENGTH.get(field, MAX_TEXT)
     if len(text) > limit:
         return None, RowError(line, field, f"longer than {limit} characters")
-    if problem := text_problem(text):
+    if field != "code" and (problem := text_problem(text)):  # a code has its own check
         return None, RowError(line, field, problem)
     return text or None, None
 
@@ -181,7 +181,8 @@ def validate_record(
     for field in TEXTS:
         values[field], error = _check_text(field, raw.get(field), line)
         errors += [error] if error else []
-    if values["code"] is not None and not CODE.fullmatch(values["code"]):
+    code = values["code"]
+    if code is not None and (not CODE.fullmatch(code) or text_problem(code)):
         errors.append(RowError(line, "code", "must be one word: no spaces or control characters"))
     for field in AMOUNTS:
         values[field], error = _check_amount(field, raw.get(field), line)
