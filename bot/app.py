@@ -182,12 +182,17 @@ async def post_init(app: Application) -> None:
     from bot.handlers.admin_leads import schedule_reminder
 
     schedule_reminder(app)  # the daily list of leads untouched for a week
+    from bot.catalog_watch import start_catalog_watch
+
+    start_catalog_watch(app)  # imports made by other processes reach the index
 
 
 async def post_shutdown(app: Application) -> None:
     """Close the services post_init opened."""
     from bot.broadcast import stop_broadcast  # admin side: let in-flight digests finish
+    from bot.catalog_watch import stop_catalog_watch
 
+    await stop_catalog_watch(app)
     await stop_broadcast(app)
     svc = app.bot_data.get(KEY)
     if isinstance(svc, Services) and svc.owned:

@@ -5,9 +5,9 @@ worker takes a send slot from the shared SendLimiter FIRST, then commits the row
 then makes the request and commits the outcome, so the only window where a crash leaves an
 ambiguous row is the request itself. Rows found "sending" at startup become "unknown" and are
 not resent (at-most-once for that window; see catalog/outbox.py and the README).
-Errors: 429 pauses every send for retry_after and requeues the row without counting an
-attempt; 5xx / network errors retry with exponential backoff up to max_attempts, then
-"failed"; 403 marks the row "blocked" and deactivates the subscription; other 4xx "failed".
+Errors: 429 pauses all sends for retry_after, requeues the row (no attempt counted); a timeout
+(maybe delivered) makes it "unknown", resent only on an admin's order; 5xx / connection errors
+retry with backoff up to max_attempts, then "failed"; 403 "blocked" (unsubscribed); 4xx "failed".
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.digest import Message, digest_for
@@ -38,7 +38,6 @@ from catalog.models import Delivery
 
 _log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
 
 # Builds the digest for one row (blocking; run in a thread); None = nothing left to send.
 Renderer = Callable[[Delivery], Message | None]
@@ -252,7 +251,10 @@ class Sender:
             await self._mark(outbox.mark_failed, delivery_id=rid, error=str(exc))
             _log.warning("delivery %s to chat %s refused: %s", rid, row.chat_id, exc)
             self._count(outbox.FAILED)
-        except NetworkError as exc:  # 5xx, timeouts, connection errors (TimedOut included)
+        except TimedOut as exc:  # the request may have arrived: at most once, admins decide
+            await self._mark(outbox.mark_uncertain, delivery_id=rid, error=str(exc))
+            self._count(outbox.UNKNOWN)
+        except NetworkError as exc:  # 5xx, connection errors
             if attempts >= self.config.max_attempts:
                 await self._mark(outbox.mark_failed, delivery_id=rid, error=str(exc))
                 self._count(outbox.FAILED)

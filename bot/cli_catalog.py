@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.settings import Settings
 from catalog.db import open_database
-from catalog.errors import InvalidCatalogFile
+from catalog.errors import CatalogBusy, InvalidCatalogFile
 from catalog.exchange import UnsupportedFormat, format_of
 from catalog.importer import export_file, export_to, import_file
 from catalog.projects import ImportReport
@@ -85,6 +85,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
+    except CatalogBusy as exc:
+        return _fail(f"{path}: {exc}", 1)
     except OSError as exc:
         return _fail(f"{path}: cannot read: {exc.strerror or exc}", 2)
     finally:

@@ -56,14 +56,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print("\nStarting the bot in this terminal instead (tuijie chat).\n", file=sys.stderr)
             return cmd_chat(args, settings)
         return 2
+    from telegram.error import TelegramError
+
     from bot.app import build_application
+    from bot.reachability import check_telegram, failure_sentence
 
     redact_logs(settings.telegram_bot_token.get_secret_value())
+    problem = check_telegram(settings)  # before anything logs a traceback quoting the token
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 3
     application = build_application(settings)
     logging.getLogger(__name__).info(
         "starting the bot (long polling) against %s", _host(settings.telegram_api_url)
     )
-    application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0.0)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=10, poll_interval=0.0)
+    except TelegramError as exc:  # Telegram went away or refused us while starting
+        print(failure_sentence(exc, settings), file=sys.stderr)
+        return 3
     return 0
 
 

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     embedding_model: str | None = Field(default=None, alias="TUIJIE_EMBEDDING_MODEL")
     admin_ids_raw: str = Field(default="", alias="TUIJIE_ADMIN_IDS")
     telegram_api_url: str = Field(default=DEFAULT_API_URL, alias="TUIJIE_TELEGRAM_API_URL")
+    # how often the running bot looks for catalog changes other processes made (0: never)
+    catalog_poll_seconds: float = Field(default=3.0, ge=0, alias="TUIJIE_CATALOG_POLL_SECONDS")
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -46,6 +46,13 @@ class RowError:
         return f"{where}: {self.reason}"
 
 
+class CatalogBusy(CatalogError):
+    """Other writers kept the catalog busy through every retry; nothing was applied."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}; nothing was imported: try again in a moment")
+
+
 class InvalidCatalogFile(CatalogError):
     """A file with any invalid row; nothing from it was applied."""
 

@@ -44,6 +44,10 @@ REQUIRED: frozenset[str] = frozenset({"code", "name", "batch", "summary"})
 AMOUNTS: tuple[str, ...] = ("investment_cny", "private_capital_cny")
 TEXTS: frozenset[str] = frozenset(FIELDS) - {"published_on", "tags", *AMOUNTS}
 MAX_LENGTH: dict[str, int] = {"code": 128, "batch": 64}
+# One limit for every text field in every format, on import and on export: a CSV cell (the
+# tags joined) never exceeds it, so whatever the catalog holds can be read back from any format.
+MAX_TEXT = 65_536
+MAX_AMOUNT = 10**14  # yuan: 100 trillion, far above any project; larger is a typo or garbage
 FORMATS: tuple[str, ...] = ("jsonl", "json", "csv", "xlsx")
 TEXT_FORMATS: tuple[str, ...] = ("jsonl", "json", "csv")
 LIST_SEPARATOR = ";"
@@ -72,6 +76,42 @@ def format_of(path: str | Path) -> str:
 
 # --- validating one record ---------------------------------------------------------------
 
+# Control characters (tab and line breaks are text), lone surrogates (not Unicode: nothing can
+# encode them) and noncharacters; such text would crash every writer or drive terminals.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def text_problem(text: str) -> str | None:
+    """Why this text cannot be stored (a control character, invalid Unicode), or None."""
+    bad = _BAD_CHAR.search(text)
+    if bad is None:
+        return None
+    char = bad.group()
+    kind = "invalid Unicode" if "\ud800" <= char <= "\udfff" else "a control character"
+    return f"contains {kind} (U+{ord(char):04X} at character {bad.start() + 1})"
+
+
+def stored_problem(project: Any) -> str | None:
+    """Why a project already stored cannot be used (see text_problem), or None.
+
+    Defence in depth for rows written before the checks existed or by other tools.
+    """
+    for field in TEXTS:
+        value = getattr(project, field, None)
+        if not isinstance(value, str):
+            continue
+        if len(value) > MAX_LENGTH.get(field, MAX_TEXT):
+            return f"{field} longer than {MAX_LENGTH.get(field, MAX_TEXT)} characters"
+        if problem := text_problem(value):
+            return f"{field} {problem}"
+    tags = [tag for tag in getattr(project, "tags", None) or [] if isinstance(tag, str)]
+    if len(LIST_SEPARATOR.join(tags)) > MAX_TEXT:
+        return f"tags longer than {MAX_TEXT} characters in all"
+    for tag in tags:
+        if problem := text_problem(tag):
+            return f"tags {problem}"
+    return None
+
 
 def _check_text(field: str, value: Any, line: int) -> tuple[str | None, RowError | None]:
     if value is None:
@@ -79,9 +119,11 @@ def _check_text(field: str, value: Any, line: int) -> tuple[str | None, RowError
     if not isinstance(value, str):
         return None, RowError(line, field, f"must be a string, not {kind_of(value)}")
     text = value.strip()
-    limit = MAX_LENGTH.get(field)
-    if limit is not None and len(text) > limit:
+    limit = MAX_LENGTH.get(field, MAX_TEXT)
+    if len(text) > limit:
         return None, RowError(line, field, f"longer than {limit} characters")
+    if field != "code" and (problem := text_problem(text)):  # a code has its own check
+        return None, RowError(line, field, problem)
     return text or None, None
 
 
@@ -89,13 +131,16 @@ def _check_amount(field: str, value: Any, line: int) -> tuple[float | None, RowE
     if value is None:
         return None, None
     if isinstance(value, str):
-        return None, RowError(line, field, f"{value!r} is not a number")
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        return None, RowError(line, field, f"{shown!r} is not a number")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, RowError(line, field, f"must be a number, not {kind_of(value)}")
     if not math.isfinite(value):
         return None, RowError(line, field, "must be a finite number")
     if value < 0:
         return None, RowError(line, field, f"must not be negative (got {_number_text(value)})")
+    if value > MAX_AMOUNT:
+        return None, RowError(line, field, "must be at most 10^14 yuan (100 trillion)")
     return float(value), None
 
 
@@ -123,6 +168,11 @@ def _check_tags(value: Any, line: int) -> tuple[list[str], RowError | None]:
     tags = [tag.strip() for tag in value if tag.strip()]
     if any(LIST_SEPARATOR in tag for tag in tags):
         return [], RowError(line, "tags", f"a tag must not contain {LIST_SEPARATOR!r}")
+    if len(LIST_SEPARATOR.join(tags)) > MAX_TEXT:
+        return [], RowError(line, "tags", f"longer than {MAX_TEXT} characters in all")
+    for tag in tags:
+        if problem := text_problem(tag):
+            return [], RowError(line, "tags", problem)
     return tags, None
 
 
@@ -135,7 +185,8 @@ def validate_record(
     for field in TEXTS:
         values[field], error = _check_text(field, raw.get(field), line)
         errors += [error] if error else []
-    if values["code"] is not None and not CODE.fullmatch(values["code"]):
+    code = values["code"]
+    if code is not None and (not CODE.fullmatch(code) or text_problem(code)):
         errors.append(RowError(line, "code", "must be one word: no spaces or control characters"))
     if values["stage"] is not None:
         stage = normalise_stage(values["stage"])

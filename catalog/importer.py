@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 from tqdm import tqdm
 
 from catalog.db import session_scope
-from catalog.errors import InvalidCatalogFile, RowError
-from catalog.exchange import format_of, validate_record, write_records
+from catalog.errors import CatalogBusy, InvalidCatalogFile, RowError
+from catalog.exchange import format_of, stored_problem, validate_record, write_records
 from catalog.models import AuditEntry, ProjectCreate
 from catalog.projects import CHUNK_SIZE, ImportReport, apply_records, iter_project_rows
 from catalog.readers import read_rows
@@ -22,6 +25,8 @@ from catalog.sheet_export import write_xlsx
 from catalog.sheets import SheetRow
 
 Checked = tuple[RowError, ProjectCreate | None, list[RowError]]
+
+log = logging.getLogger(__name__)
 
 
 def checked_records(path: Path, fmt: str, *, batch: str | None = None) -> Iterator[Checked]:
@@ -102,6 +107,19 @@ def import_into(
     return apply_records(session, records, dry_run=dry_run, chunk_size=chunk_size)
 
 
+IMPORT_ATTEMPTS = 4
+
+
+def _retryable(exc: DBAPIError) -> str | None:
+    """What a concurrent writer did, when retrying the whole import can succeed; else None."""
+    if isinstance(exc, IntegrityError):  # another import created the same new codes first
+        return "another process was importing the same projects at the same time"
+    text = str(exc.orig).lower()
+    if any(word in text for word in ("locked", "busy", "deadlock", "could not serialize")):
+        return "the catalog database was busy with another writer (an import or the bot)"
+    return None
+
+
 def import_file(
     engine: Engine,
     path: str | Path,
@@ -117,8 +135,35 @@ def import_file(
 
     `fmt` overrides the extension (for downloads saved under another name); with `actor`
     an audit entry records the import. A dry run computes the report and writes nothing.
+    A clash with another writer (the same new codes, a lock held too long) retries the whole
+    import, which then sees the other's rows; after the last try, CatalogBusy.
     """
-    path = Path(path)
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            return _import_once(
+                engine, Path(path), fmt, dry_run, progress, actor, chunk_size, batch
+            )
+        except (IntegrityError, OperationalError) as exc:
+            what = _retryable(exc)
+            if what is None:
+                raise
+            if attempt == IMPORT_ATTEMPTS:
+                raise CatalogBusy(what) from None
+            log.info("import clashed with another writer (%s); trying again", what)
+            time.sleep(0.25 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _import_once(
+    engine: Engine,
+    path: Path,
+    fmt: str | None,
+    dry_run: bool,
+    progress: bool,
+    actor: str | None,
+    chunk_size: int,
+    batch: str | None,
+) -> ImportReport:
     with session_scope(engine) as session:
         report = import_into(
             session,
@@ -147,10 +192,21 @@ def import_file(
     return report
 
 
+def _writable(rows: Iterable[Any]) -> Iterator[Any]:
+    """Rows the format can hold; a bad one already stored is logged and left out, so one
+    row cannot stop a backup (it could not be imported again either)."""
+    for row in rows:
+        problem = stored_problem(row)
+        if problem is None:
+            yield row
+        else:
+            log.warning("export: left out project %a: %s", row.code, problem)
+
+
 def export_to(engine: Engine, fh: TextIO, fmt: str) -> int:
     """Write the whole catalog, in code order, to an open text file; the count written."""
     with Session(engine) as session:
-        return write_records(fh, iter_project_rows(session), fmt)
+        return write_records(fh, _writable(iter_project_rows(session)), fmt)
 
 
 def export_file(engine: Engine, path: str | Path, *, fmt: str | None = None) -> int:

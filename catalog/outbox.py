@@ -193,6 +193,23 @@ def resolve_interrupted(session: Session) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def mark_uncertain(session: Session, *, delivery_id: int, error: str) -> bool:
+    """The request may have been delivered (it timed out): ``unknown``, not resent unless an
+    admin orders it (resend_uncertain)."""
+    note = f"no answer in time; may have been delivered, not resent ({error})"
+    return _set(session, delivery_id, SENDING, status=UNKNOWN, last_error=note[:500])
+
+
+def resend_uncertain(session: Session, *, batch_code: str) -> int:
+    """An admin's order: the batch's uncertain digests go out again; returns how many."""
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.batch_code) == batch_code, col(Delivery.status) == UNKNOWN)
+        .values(status=PENDING, last_error="resend ordered by an admin")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def pending(session: Session, *, limit: int, exclude: Sequence[int] = ()) -> list[Delivery]:
     """The oldest pending rows, skipping the ids already being handled."""
     query = select(Delivery).where(Delivery.status == PENDING)

@@ -8,17 +8,92 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from catalog.cells import from_cell
 from catalog.errors import RowError
-from catalog.exchange import AMOUNTS, FIELDS, LIST_SEPARATOR, REQUIRED, format_of, kind_of
+from catalog.exchange import (
+    AMOUNTS,
+    FIELDS,
+    LIST_SEPARATOR,
+    MAX_TEXT,
+    REQUIRED,
+    format_of,
+    kind_of,
+)
 from catalog.sheets import xlsx_rows
 
 _INT = re.compile(r"[+-]?\d+")
 _READ_CHUNK = 1 << 20
+# a CSV cell a little over the text limit still reads, so validation names it with its field
+_CSV_FIELD_LIMIT = MAX_TEXT * 4
 
 RawRow = tuple[int, dict[str, Any] | RowError]
+
+
+class _BadUtf8(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
+def _decode_problem(exc: Exception) -> str:
+    """What stops a JSON text from being decoded, in one sentence."""
+    if isinstance(exc, _DuplicateKey):
+        return f"invalid JSON: the key {exc.key!r} appears twice in one object"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: nested too deeply"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg} (column {exc.colno})"
+    return "invalid JSON: a number with too many digits"  # int() refuses thousands of digits
+
+
+class _Utf8Text:
+    """A binary file read as UTF-8 text, line by line, knowing the line a bad byte is on."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.lines = 0  # complete lines handed out so far
+        self.first = True
+
+    def _decode(self, data: bytes) -> str:
+        if self.first:
+            self.first = False
+            data = data.removeprefix(b"\xef\xbb\xbf")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _BadUtf8(self.lines + data.count(b"\n", 0, exc.start) + 1) from None
+        self.lines += data.count(b"\n")
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        for data in self.raw:
+            yield self._decode(data)
+
+    def read(self, size: int) -> str:
+        data = self.raw.read(size)
+        if data and not data.endswith(b"\n"):
+            data += self.raw.readline()  # end on a line break: no character is cut in two
+        return self._decode(data)
 
 
 def read_rows(
@@ -32,26 +107,23 @@ def read_rows(
     if fmt == "xlsx":
         yield from xlsx_rows(path, batch=batch)
         return
-    newline = "" if fmt == "csv" else None
-    with open(path, encoding="utf-8-sig", newline=newline) as fh:
+    with open(path, "rb") as raw:
+        fh = _Utf8Text(raw)
         reader = {"jsonl": _jsonl_rows, "json": _json_array_rows, "csv": _csv_rows}[fmt]
-        rows = reader(fh)
-        line = 0
         try:
-            for line, row in rows:
-                yield line, row
-        except UnicodeDecodeError:
-            yield line + 1, RowError(line + 1, None, "the file is not valid UTF-8 text")
+            yield from reader(fh)
+        except _BadUtf8 as exc:
+            yield exc.line, RowError(exc.line, None, "the line is not valid UTF-8 text")
 
 
-def _jsonl_rows(fh: TextIO) -> Iterator[RawRow]:
+def _jsonl_rows(fh: _Utf8Text) -> Iterator[RawRow]:
     for number, text in enumerate(fh, start=1):
         if not text.strip():
             continue
         try:
-            row = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield number, RowError(number, None, f"invalid JSON: {exc.msg} (column {exc.colno})")
+            row = _DECODER.decode(text)
+        except (ValueError, RecursionError) as exc:
+            yield number, RowError(number, None, _decode_problem(exc))
             continue
         if not isinstance(row, dict):
             yield number, RowError(number, None, f"must be a JSON object, not {kind_of(row)}")
@@ -59,9 +131,9 @@ def _jsonl_rows(fh: TextIO) -> Iterator[RawRow]:
         yield number, row
 
 
-def _json_array_rows(fh: TextIO) -> Iterator[RawRow]:
+def _json_array_rows(fh: _Utf8Text) -> Iterator[RawRow]:
     """Stream the elements of a top-level JSON array with the line each one starts on."""
-    decoder = json.JSONDecoder()
+    decoder = _DECODER
     buf, pos, line, eof = "", 0, 1, False
 
     def more() -> bool:
@@ -112,6 +184,9 @@ def _json_array_rows(fh: TextIO) -> Iterator[RawRow]:
                     where = start_line + buf.count("\n", pos, exc.pos)
                     yield where, RowError(where, None, f"invalid JSON: {exc.msg}")
                     return
+            except (ValueError, RecursionError) as exc:  # complete but not acceptable
+                yield start_line, RowError(start_line, None, _decode_problem(exc))
+                return
             more()  # moves the unread text to the front: decode it again
         line += buf.count("\n", pos, end)
         pos = end
@@ -125,7 +200,8 @@ def _json_array_rows(fh: TextIO) -> Iterator[RawRow]:
             )
 
 
-def _csv_rows(fh: TextIO) -> Iterator[RawRow]:
+def _csv_rows(fh: _Utf8Text) -> Iterator[RawRow]:
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
     reader = csv.reader(fh, strict=True)
     try:
         header = [name.strip() for name in next(reader)]
@@ -154,7 +230,9 @@ def _csv_rows(fh: TextIO) -> Iterator[RawRow]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start, RowError(start, None, f"invalid CSV: {exc}")
+            too_long = "field limit" in str(exc)
+            reason = f"a value is longer than {MAX_TEXT} characters" if too_long else f"{exc}"
+            yield start, RowError(start, None, f"invalid CSV: {reason}")
             return
         if not any(cell.strip() for cell in cells):
             continue
@@ -183,7 +261,10 @@ def _csv_record(cells: dict[str, str], line: int) -> dict[str, Any] | RowError:
 def _parse_number(text: str) -> int | float | str:
     """A CSV cell as a number; unparsable text stays text so validation names it."""
     if _INT.fullmatch(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # thousands of digits: Python refuses to convert it
+            return text
     try:
         return float(text)
     except ValueError:

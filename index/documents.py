@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -11,11 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from catalog.exchange import FIELDS
+from catalog.exchange import FIELDS, stored_problem
 from catalog.models import PUBLISHED, Project, ProjectPublic
 from index.periods import record_term
 from index.taxonomy import Taxonomy
 from index.text import normalize, tokenize
+
+log = logging.getLogger(__name__)
 
 # fields the index depends on (every exchange field but the owner and contact, which are read
 # from the database when shown); a change in any of them means re-indexing the project
@@ -159,6 +162,25 @@ def iter_projects(
         stmt = select(Project).order_by(Project.id)  # type: ignore[arg-type]
         for row in session.execute(stmt.execution_options(yield_per=batch_size)).scalars():
             yield to_public(row)
+
+
+def usable_projects(
+    db: Engine,
+    skipped: dict[int, tuple[str, str]],
+    *,
+    codes: Iterable[str] | None = None,
+    ids: Iterable[int] | None = None,
+) -> Iterator[ProjectPublic]:
+    """iter_projects without the rows no index can hold (see stored_problem): each is logged
+    once and kept in `skipped` (id -> code, problem) for admins to see."""
+    for p in iter_projects(db, codes=codes, ids=ids):
+        problem = stored_problem(p)
+        if problem is None:
+            skipped.pop(p.id, None)
+            yield p
+        elif p.id not in skipped:
+            log.warning("project %a left out of the index: %s", p.code, problem)
+            skipped[p.id] = (p.code, problem)
 
 
 def current_hashes(

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,9 @@ from index import storage
 from index.documents import (
     current_hashes,
     dense_text,
-    iter_projects,
     lexical_counts,
     make_record,
+    usable_projects,
 )
 from index.embedder import Embedder
 from index.query import ParsedQuery, parse_query, teach_tokenizer
@@ -55,6 +56,11 @@ class SearchEngine:
         self.progress = progress
         self._lock = threading.RLock()
         self._state: IndexState | None = None
+        # projects the database holds but the index cannot use (id -> code, problem): logged,
+        # left out and shown to admins, so one bad row never stops start-up
+        self.skipped: dict[int, tuple[str, str]] = {}
+        self._skipped_hash: dict[int, str] = {}
+        self._usable = partial(usable_projects, db, self.skipped)
         self.taxonomy = load_taxonomy()
         teach_tokenizer()  # documents and queries must be cut with the same dictionary
 
@@ -109,7 +115,7 @@ class SearchEngine:
 
     def project(self, code: str) -> ProjectPublic | None:
         """The project with this code, read from the database (None if absent)."""
-        for p in iter_projects(self.db, codes=[code]):
+        for p in self._usable(codes=[code]):
             return p
         return None
 
@@ -134,10 +140,16 @@ class SearchEngine:
             for pid in removed:
                 state.remove(pid)
             changed = [
-                pid for pid, (_, h) in db_rows.items() if pid not in have or have[pid].hash != h
+                pid
+                for pid, (_, h) in db_rows.items()
+                if (pid not in have or have[pid].hash != h) and self._skipped_hash.get(pid) != h
             ]
-            added = sum(1 for pid in changed if pid not in have)
-            self._index_projects(list(iter_projects(self.db, ids=changed)) if changed else [])
+            new = {pid for pid in changed if pid not in have}
+            self._index_projects(list(self._usable(ids=changed)) if changed else [])
+            for pid in [pid for pid in changed if pid in self.skipped]:
+                self._skipped_hash[pid] = db_rows[pid][1]  # not tried again until it changes
+                changed.remove(pid)
+            added = len(new.intersection(changed))
             report = SyncReport(added=added, updated=len(changed) - added, removed=len(removed))
             if changed or removed or not storage.exists(self.index_dir):
                 self._save()
@@ -148,7 +160,7 @@ class SearchEngine:
         codes = list(dict.fromkeys(c for c in codes if c))
         if not codes:
             return
-        projects = list(iter_projects(self.db, codes=codes))
+        projects = list(self._usable(codes=codes))
         with self._lock:
             state = self._require()
             found = {p.code for p in projects}
@@ -341,7 +353,7 @@ class SearchEngine:
         total = len(current_hashes(self.db)) if self.progress else 0
         bar = _progress(total) if total > CHUNK else None
         added, chunk = 0, []
-        for p in iter_projects(self.db):  # streamed: a large catalog never sits in memory
+        for p in self._usable():  # streamed: a large catalog never sits in memory
             if p.status == PUBLISHED:
                 chunk.append(p)
             if len(chunk) == CHUNK:
@@ -358,7 +370,7 @@ class SearchEngine:
         """Tokenisation or taxonomy changed: rebuild BM25 and sectors, keep the vectors."""
         old = self._require()
         fresh = IndexState(old.vectors)
-        for p in iter_projects(self.db, ids=list(old.records)):
+        for p in self._usable(ids=list(old.records)):
             if p.status == PUBLISHED:
                 record = make_record(p, self.taxonomy, old.records[p.id].hash)
                 fresh.upsert(record, lexical_counts(p), None)
@@ -381,7 +393,7 @@ class SearchEngine:
     def _projects_by_ids(self, ids: list[int]) -> dict[int, ProjectPublic]:
         if not ids:
             return {}
-        return {p.id: p for p in iter_projects(self.db, ids=ids) if p.status == PUBLISHED}
+        return {p.id: p for p in self._usable(ids=ids) if p.status == PUBLISHED}
 
 
 def _progress(total: int) -> Any:

@@ -61,7 +61,7 @@ def save_generation(
 ) -> Path:
     """Write files + meta into a fresh folder, fsync, then atomically repoint CURRENT."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / f"tmp-{uuid.uuid4().hex}"
+    tmp = index_dir / f"tmp-{_own_tag()}"
     tmp.mkdir()
     try:
         write_files(tmp)
@@ -69,10 +69,10 @@ def save_generation(
         for f in tmp.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
-        gen = index_dir / f"gen-{uuid.uuid4().hex[:12]}"
+        gen = index_dir / f"gen-{_own_tag()}"
         os.replace(tmp, gen)
         _fsync_dir(index_dir)
-        pointer_tmp = index_dir / f"{POINTER}.tmp"
+        pointer_tmp = index_dir / f"{POINTER}.tmp-{_own_tag()}"
         pointer_tmp.write_text(gen.name, encoding="utf-8")
         with open(pointer_tmp, "rb") as fh:
             os.fsync(fh.fileno())
@@ -80,16 +80,50 @@ def save_generation(
         _fsync_dir(index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for leftover in index_dir.glob(f"{POINTER}.tmp-{os.getpid()}-*"):
+            leftover.unlink(missing_ok=True)
         raise
     _cleanup(index_dir, keep=gen.name)
     return gen
 
 
+def _own_tag() -> str:
+    """A name part no other writer uses: this process's id, then a random part."""
+    return f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the process that made `name` (tmp-PID-..., gen-PID-...) may still be using it."""
+    parts = name.split("-")
+    if len(parts) < 3 or not parts[1].isdigit():
+        return False  # an older version's name: nobody writes it any more
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
 def _cleanup(index_dir: Path, keep: str) -> None:
-    """Remove older generations and leftovers of interrupted saves."""
+    """Remove this process's older generations and what dead processes left behind.
+
+    Another live process's folders stay: it may be writing its temporary folder, or about to
+    point CURRENT at the generation it just wrote.
+    """
+    current = current_dir(index_dir)  # another writer may have repointed it since
+    spare = {keep, POINTER, current.name if current else keep}
     for child in index_dir.iterdir():
-        if child.is_dir() and child.name != keep and child.name.startswith(("gen-", "tmp-")):
+        if child.name in spare or _owner_alive(child.name):
+            continue
+        if child.is_dir() and child.name.startswith(("gen-", "tmp-")):
             shutil.rmtree(child, ignore_errors=True)
+        elif child.name.startswith(f"{POINTER}.tmp-"):
+            child.unlink(missing_ok=True)
 
 
 def exists(index_dir: Path) -> bool:

@@ -316,6 +316,23 @@ def _batches(svc: Services) -> str:
         return ", ".join(outbox.known_batches(session)) or "—"
 
 
+RESEND_UNCERTAIN = "resend-uncertain"
+
+
+def _resend_uncertain(svc: Services, batch: str, admin_id: int) -> int:
+    with session_scope(svc.db) as session:
+        count = outbox.resend_uncertain(session, batch_code=batch)
+        if count:
+            session.add(
+                AuditEntry(
+                    actor=f"tg:{admin_id}",
+                    action="resend-uncertain",
+                    changes={"batch": batch, "digests": count},
+                )
+            )
+        return count
+
+
 @admin_only
 async def cmd_publish(update: Update, context: Context) -> None:
     """/publish BATCH: announce a batch to subscribers, once; progress is edited in place."""
@@ -324,7 +341,15 @@ async def cmd_publish(update: Update, context: Context) -> None:
     user = update.effective_user
     chat = update.effective_chat
     assert user is not None and chat is not None
-    batch = command_rest(update).split(maxsplit=1)[0] if command_rest(update) else ""
+    words = command_rest(update).split()
+    batch = words[0] if words else ""
+    if len(words) == 2 and words[1] == RESEND_UNCERTAIN:
+        count = await blocking(_resend_uncertain, svc, batch, user.id)
+        await reply(update, context, t(lang, "admin.publish.resent", batch=esc(batch), n=count))
+        sender = sender_of(context)
+        if sender is not None and count:
+            sender.wake()
+        return
     if not batch:
         batches = await blocking(_batches, svc)
         await reply(update, context, t(lang, "admin.publish.usage", batches=esc(batches)))

@@ -66,6 +66,11 @@ async def cmd_stats(update: Update, context: Context) -> None:
         top=_pairs(figures.top_queries),
         empty=_pairs(figures.empty_queries),
     )
+    left_out = getattr(services(context).search, "skipped", None) or {}  # no engine in some tests
+    skipped = sorted(code for code, _ in left_out.values())
+    if skipped:
+        codes = ", ".join(f"<code>{esc(ascii(code)[1:-1])}</code>" for code in skipped[:20])
+        text += "\n\n" + t(lang, "admin.stats.skipped", codes=codes + (" …" * (len(skipped) > 20)))
     await reply(update, context, text)
     pictures = await blocking(_charts, services(context), lang)
     chat = update.effective_chat
