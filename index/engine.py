@@ -15,13 +15,7 @@ from sqlalchemy.engine import Engine
 
 from catalog.models import PUBLISHED, ProjectPublic
 from index import storage
-from index.documents import (
-    current_hashes,
-    dense_text,
-    lexical_counts,
-    make_record,
-    usable_projects,
-)
+from index.documents import current_hashes, dense_text, lexical_counts, make_record, usable_projects
 from index.embedder import Embedder
 from index.query import ParsedQuery, parse_query, teach_tokenizer
 from index.ranking import (

@@ -51,7 +51,7 @@ async def test_the_running_bot_finds_projects_imported_from_the_shell(tmp_path: 
             since = server.mark()
             await server.send_text(INVESTOR, "钛合金增材制造")
             before = await server.wait_for("sendMessage", chat_id=INVESTOR, since=since)
-            assert NEW["name_en"] not in parse_html(before.text or "")
+            assert NEW["name"] not in parse_html(before.text or "")
 
             path = tmp_path / "new.jsonl"
             path.write_text(json.dumps(NEW, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -68,13 +68,13 @@ async def test_the_running_bot_finds_projects_imported_from_the_shell(tmp_path: 
             assert shell.returncode == 0, err.decode()
             imported = time.monotonic()
             found = ""
-            while time.monotonic() - imported < 5.0 and NEW["name_en"] not in found:
+            while time.monotonic() - imported < 5.0 and NEW["name"] not in found:
                 await asyncio.sleep(1.2)  # under the flood limit
                 since = server.mark()
                 await server.send_text(INVESTOR, "钛合金增材制造")
                 answer = await server.wait_for("sendMessage", chat_id=INVESTOR, since=since)
                 found = parse_html(answer.text or "")
-            assert NEW["name_en"] in found, f"not found {time.monotonic() - imported:.1f} s on"
+            assert NEW["name"] in found, f"not found {time.monotonic() - imported:.1f} s on"
         finally:
             code = await bot.stop()
         output = bytes(bot.output).decode(errors="replace")
