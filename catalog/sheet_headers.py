@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from catalog.exchange import FIELDS
+from catalog.numerals import zh_number
 
 # Extra columns a sheet may have besides the exchange fields: the contact split in two, the
 # running number (skipped).
@@ -139,18 +140,6 @@ YUAN_UNITS: dict[str, float] = {
 _UNIT_IN_HEADER = re.compile(r"[（(]\s*([^()（）]*?)\s*[)）]")
 _UNIT_NOTE = re.compile(r"单位\s*[:：]\s*(亿元|万元|千元|元)|\bunits?\s*:\s*([a-z ]+)", re.I)
 _NOISE = re.compile(r"[\s_\-·•:：、,，.。/／()（）\[\]【】*]+")
-_CN_NUMBER = {
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _BATCH_TITLE = re.compile(r"(\d{4})\s*年?\s*(?:度)?\s*第\s*([一二三四五六七八九十]+|\d+)\s*批")
 
 
@@ -211,15 +200,5 @@ def batch_of_title(text: str) -> str | None:
     match = _BATCH_TITLE.search(text)
     if match is None:
         return None
-    number = match.group(2)
-    count = int(number) if number.isdigit() else _cn_int(number)
-    return f"{match.group(1)}-{count}" if count else None
-
-
-def _cn_int(text: str) -> int:
-    if len(text) == 1:
-        return _CN_NUMBER.get(text, 0)
-    if text.startswith("十"):  # 十二
-        return 10 + _CN_NUMBER.get(text[1:], 0)
-    tens, _, ones = text.partition("十")  # 二十, 二十三
-    return _CN_NUMBER.get(tens, 0) * 10 + _CN_NUMBER.get(ones, 0)
+    count = zh_number(match.group(2))
+    return f"{match.group(1)}-{int(count)}" if count else None

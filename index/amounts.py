@@ -5,20 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-ZH_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+from catalog.numerals import zh_number
+
 UNIT = {
     "亿": 1e8,
     "亿元": 1e8,
@@ -76,22 +64,6 @@ class AmountFilter:
     high: float | None
     start: int
     end: int
-
-
-def zh_number(text: str) -> float | None:
-    """Chinese numerals up to the thousands (三, 十五, 二百五十) as a number."""
-    if all(c.isdigit() or c == "." for c in text):
-        return float(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch in ZH_DIGITS:
-            current = ZH_DIGITS[ch]
-        elif ch in ZH_UNITS:
-            total += (current or 1) * ZH_UNITS[ch]
-            current = 0
-        else:
-            return None
-    return float(total + current)
 
 
 def _value(num: str, zh_unit: str | None, en_unit: str | None) -> float | None:
