@@ -32,7 +32,10 @@ EMPTY_CATALOG = (
 )
 NOTICES = {
     "empty_query": "empty query: type some words (查询为空)",
-    "unusable_query": "the query has no words to search for (查询中没有可搜索的文字)",
+    "unusable_query": (
+        "could not make a search out of that: no word, place or sector in it is known "
+        "(无法据此搜索)"
+    ),
     "query_truncated": "the query was too long and was cut short (查询过长，已截断)",
     "no_results": "no matching projects (没有找到相关项目)",
     "empty_catalog": EMPTY_CATALOG,

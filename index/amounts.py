@@ -50,6 +50,13 @@ ABOUT_BEFORE = r"约|大约|大概|around|about|approximately|roughly|circa"
 ABOUT_AFTER = r"左右|上下|前后"
 ABOUT_SPAN = 0.3  # "about 3亿" accepts 2.1亿 .. 3.9亿
 RANGE_SEP = r"\s*(?:到|至|~|-|–|—|and|to)\s*"
+# A bare amount ("5亿", "500万元", "5 billion") reads as "about" that much. Only where it
+# stands alone: "50万千瓦", "10万吨" and "千万不要" count things, not yuan.
+BARE_AFTER = r"(?=$|[^\u4e00-\u9fffa-z0-9]|的|投资|资金|资本|项目|规模|民间|社会)"
+BARE = (
+    rf"(?<![\d.]){NUM}\s*(?:{ZH_UNIT}{BARE_AFTER}|"
+    r"(billion|bn|million|mn)(?![a-z0-9])(?:\s*(?:yuan|rmb|cny))?)"
+)
 
 PRIVATE_WORDS = re.compile(
     r"(民间资本|社会资本|民营资本|民资|民间投资|引资|引入资本|募资|融资|private capital|"
@@ -88,8 +95,8 @@ def _field(text: str, start: int, end: int) -> str:
     return "investment"
 
 
-def find_amounts(text: str) -> list[AmountFilter]:
-    """Every amount condition in normalised text."""
+def find_amounts(text: str, *, bare: bool = False) -> list[AmountFilter]:
+    """Every amount condition in normalised text; with `bare`, a lone amount too (about it)."""
     out: list[AmountFilter] = []
     taken: list[tuple[int, int]] = []
 
@@ -127,4 +134,8 @@ def find_amounts(text: str) -> list[AmountFilter]:
     for m in re.finditer(r"过亿|上亿|亿元级|(百|十)亿级|(百|十)亿以上", text):
         scale = {"百": 1e10, "十": 1e9}.get(m.group(1) or m.group(2) or "", 1e8)
         add(m, scale, None)
+    for m in re.finditer(BARE, text) if bare else ():
+        value = _value(m.group(1), m.group(2), m.group(3))
+        if value:
+            add(m, value * (1 - ABOUT_SPAN), value * (1 + ABOUT_SPAN))
     return sorted(out, key=lambda a: a.start)

@@ -29,6 +29,7 @@ from index.ranking import (
     sector_scores,
     vector_query,
 )
+from index.recognised import recognise
 from index.results import Answer, Hit, SearchResult, SyncReport
 from index.state import IndexState, fingerprint, text_version
 from index.taxonomy import load_taxonomy
@@ -213,6 +214,8 @@ class SearchEngine:
         notice = "query_truncated" if pq.truncated else None
         if state.count() == 0:
             return SearchResult(raw, pq.understanding, [], 0, "empty_catalog")
+        if recognise(pq, lambda t: state.lexical.df_of(t) > 0).gibberish:
+            return SearchResult(raw, parse_query("").understanding, [], 0, "unusable_query")
         w_dense = dense_weight(pq.content or pq.text, self.embedder.info.multilingual)
         use_dense = "vectors" in legs and w_dense > 0.05 and not pq.filter_only and bool(pq.content)
         qvec = self.embedder.encode_query(vector_query(pq)) if use_dense else None

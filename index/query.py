@@ -10,7 +10,14 @@ from index.periods import find_term, find_year
 from index.regions import Place, find_group, gazetteer
 from index.results import Understanding
 from index.taxonomy import TermHit, load_taxonomy
-from index.text import STOPWORDS, add_words, cjk_fraction, normalize, tokenize
+from index.text import (
+    STOPWORDS,
+    add_words,
+    cjk_fraction,
+    is_english_word,
+    normalize,
+    tokenize,
+)
 
 MAX_QUERY_CHARS = 500
 
@@ -96,6 +103,8 @@ INVESTOR_WORDS = re.compile(
 FUNCTION_CHARS = frozenset(
     "的有哪什么吗呢了是在那个这些之类和或者相关方面下给跟里啊呀吧谁怎想找可以项目推介要少投点"
 )
+# a lone Latin letter ("o r yooq") is noise: it would match any text holding that letter
+SINGLE_LETTER = re.compile(r"[a-z]")
 FIELD_WORDS = re.compile(
     # "拟引入民间资本" is the column header of the public promotion lists
     r"(?:拟|计划|准备)?(?:引入|吸引|引进|招引)(?=民间|社会|民营|民资|private)|民间资本|社会资本|民营资本|民资|民间投资|总投资额?|投资总额|投资额|投资规模|需求|资金需求|"
@@ -115,6 +124,7 @@ class ParsedQuery:
     sector_terms: list[str] = field(default_factory=list)  # the taxonomy terms the query used
     focus: dict[str, float] = field(default_factory=dict)  # sector key -> weight (most specific)
     content: str = ""  # the query text with filter phrases removed
+    leftover: str = ""  # what no filter, place, sector or field word took (gibberish check)
     tokens: list[str] = field(default_factory=list)
     soft_terms: list[str] = field(default_factory=list)  # place names used softly ("near X")
     lang: str = "zh"
@@ -139,6 +149,7 @@ def teach_tokenizer() -> None:
     global _TAUGHT
     if not _TAUGHT:
         add_words(load_taxonomy().all_terms())
+        is_english_word("warm")  # load the English dictionary now, not at a user's query
         _TAUGHT = True
 
 
@@ -251,7 +262,7 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
     )
     teach_tokenizer()
     rest = text
-    amounts = find_amounts(rest)
+    amounts = find_amounts(rest, bare=True)
     for a in amounts:
         rest = _blank(rest, a.start, a.end)
     year, span = find_year(rest)
@@ -281,10 +292,14 @@ def parse_query(query: str, *, latest_batch: str | None = None) -> ParsedQuery:
             content = _blank(content, h.start, h.end)
     pq.content = re.sub(r"\s+", " ", INVESTOR_WORDS.sub(" ", FIELD_WORDS.sub(" ", content))).strip()
     residual = re.sub(r"\s+", " ", INVESTOR_WORDS.sub(" ", FIELD_WORDS.sub(" ", residual))).strip()
+    pq.leftover = residual
     pq.tokens = [
         t
         for t in tokenize(residual)
-        if t not in STOPWORDS and t not in GENERIC and not _generic(t.lstrip("~"), t[0] == "~")
+        if t not in STOPWORDS
+        and t not in GENERIC
+        and not _generic(t.lstrip("~"), t[0] == "~")
+        and not SINGLE_LETTER.fullmatch(t)
     ]
     inv = [a for a in amounts if a.field == "investment"]
     priv = [a for a in amounts if a.field == "private_capital"]

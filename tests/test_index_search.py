@@ -124,8 +124,8 @@ def test_control_characters_inside_a_query_are_ignored(engine: SearchEngine) -> 
 
 
 def test_unknown_words_give_no_results_not_noise(engine: SearchEngine) -> None:
-    result = engine.search("zzqx qqzv")
-    assert result.hits == [] and result.notice == "no_results"
+    result = engine.search("zzqx qqzv")  # no word of any dictionary: gibberish (issue 12)
+    assert result.hits == [] and result.notice == "unusable_query"
 
 
 def test_withdrawn_projects_are_never_returned(tmp_path: Path) -> None:
