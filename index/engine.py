@@ -14,10 +14,6 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from catalog.models import PUBLISHED, ProjectPublic
-from index import storage
-from index.documents import current_hashes, dense_text, lexical_counts, make_record, usable_projects
-from index.embedder import Embedder
-from index.query import ParsedQuery, parse_query, teach_tokenizer
 from index.ranking import (
     ALL_LEGS,
     DENSE_POOL,
@@ -29,11 +25,22 @@ from index.ranking import (
     sector_scores,
     vector_query,
 )
-from index.recognised import recognise
 from index.results import Answer, Hit, SearchResult, SyncReport
-from index.state import IndexState, fingerprint, text_version
-from index.taxonomy import load_taxonomy
-from index.text import has_content, strip_controls
+from index.store import storage
+from index.store.documents import (
+    current_hashes,
+    dense_text,
+    lexical_counts,
+    make_record,
+    usable_projects,
+)
+from index.store.embedder import Embedder
+from index.store.state import IndexState, fingerprint, text_version
+from index.store.vectors import VectorStore
+from index.understanding.query import ParsedQuery, parse_query, teach_tokenizer
+from index.understanding.recognised import recognise
+from index.understanding.taxonomy import load_taxonomy
+from index.understanding.text import strip_controls
 
 log = logging.getLogger(__name__)
 CHUNK = 1024
@@ -200,10 +207,7 @@ class SearchEngine:
         cleaned = strip_controls(raw).strip()
         if not cleaned:
             return SearchResult(raw, parse_query("").understanding, [], 0, "empty_query")
-        if not has_content(cleaned):
-            return SearchResult(raw, parse_query("").understanding, [], 0, "unusable_query")
-        k = max(0, int(k))
-        offset = max(0, int(offset))
+        k, offset = max(0, int(k)), max(0, int(offset))
         with self._lock:
             state = self._require()
         pq = parse_query(cleaned)
@@ -214,7 +218,7 @@ class SearchEngine:
         notice = "query_truncated" if pq.truncated else None
         if state.count() == 0:
             return SearchResult(raw, pq.understanding, [], 0, "empty_catalog")
-        if recognise(pq, lambda t: state.lexical.df_of(t) > 0).gibberish:
+        if recognise(pq, lambda t: state.lexical.df_of(t) > 0).gibberish:  # or no word at all
             return SearchResult(raw, parse_query("").understanding, [], 0, "unusable_query")
         w_dense = dense_weight(pq.content or pq.text, self.embedder.info.multilingual)
         use_dense = "vectors" in legs and w_dense > 0.05 and not pq.filter_only and bool(pq.content)
@@ -325,8 +329,6 @@ class SearchEngine:
             texts = [dense_text(p, self.embedder.info.multilingual) for p in chunk]
             vecs = self.embedder.encode_passages(texts)
             if state.vectors is None:
-                from index.vectors import VectorStore
-
                 state.vectors = VectorStore(vecs.shape[1])
             # one vector removal for the chunk's updated projects, one batched add: a removal
             # rewrites FAISS's id map (O(n)), so doing it per project made builds quadratic
@@ -344,8 +346,6 @@ class SearchEngine:
             bar.close()
 
     def _rebuild(self) -> SyncReport:
-        from index.vectors import VectorStore
-
         self._state = IndexState(VectorStore(self.embedder.dim))
         total = len(current_hashes(self.db)) if self.progress else 0
         bar = _progress(total) if total > CHUNK else None

@@ -12,11 +12,11 @@ from botharness import BotHarness
 from botsetup import shared_services
 from index_support import dev_engine
 
-from bot.i18n import t
-from bot.localapi import parse_html
+from bot.local.api import parse_html
+from bot.views.i18n import t
 from index import SearchEngine
 from index.match import parse_ticket
-from index.query import parse_query
+from index.understanding.query import parse_query
 
 
 @pytest.fixture(scope="module")
