@@ -131,13 +131,23 @@ def typed_value(name: str, text: str) -> Any:
     return text
 
 
-def check_field(name: str, text: str) -> tuple[Any, list[RowError]]:
-    """Validate one field on its own, with the import's rules; (typed value, errors)."""
+def check_field(
+    name: str, text: str, given: Mapping[str, Any] | None = None
+) -> tuple[Any, list[RowError]]:
+    """Validate one field with the import's rules, against the values already `given`;
+    (typed value, errors).
+
+    The errors are this field's own and those the value causes together with the given ones
+    (a private capital above the total given, or a total below the private capital given):
+    whatever the whole record's check would refuse because of this value is refused now.
+    """
     value = typed_value(name, text)
-    raw = {**_PLACEHOLDER, name: value}
-    _record, errors = validate_record(raw, 0)
-    mine = [e for e in errors if e.field == name]
-    return value, mine
+    others = {k: v for k, v in (given or {}).items() if k != name and v is not None}
+    base = {**_PLACEHOLDER, **others}
+    _record, before = validate_record(base, 0)
+    _record, after = validate_record({**base, name: value}, 0)
+    known = {(e.field, e.reason) for e in before}
+    return value, [e for e in after if e.field == name or (e.field, e.reason) not in known]
 
 
 def _validated(raw: Mapping[str, Any]) -> ProjectCreate:

@@ -72,29 +72,61 @@ def _question(lang: str, index: int) -> tuple[str, InlineKeyboardMarkup]:
     return text, InlineKeyboardMarkup([row])
 
 
-async def _finish(update: Update, context: Context, lang: str, values: dict[str, Any]) -> int:
-    """Save the collected values; on a problem say what and keep asking nothing more."""
-    if context.user_data is not None:
-        context.user_data.pop(STATE_KEY, None)
+def _fault(errors: list[RowError]) -> str | None:
+    """The first question a save's errors name (None for a problem of the whole row)."""
+    return next((e.field for e in errors if e.field in QUESTIONS), None)
+
+
+async def _ask_again(
+    update: Update, context: Context, lang: str, draft: dict[str, Any], problem: str
+) -> int:
+    """Say what is wrong and ask for the draft's current field again (with its buttons)."""
+    text, markup = _question(lang, draft["i"])
+    await reply(update, context, problem + "\n\n" + text, markup)
+    return ASKING
+
+
+async def _finish(
+    update: Update,
+    context: Context,
+    lang: str,
+    values: dict[str, Any],
+    draft: dict[str, Any] | None = None,
+) -> int:
+    """Save the values. If that fails, say why: a one-message /add ends there; a guided
+    `draft` is kept, its field at fault asked again, and saving is tried again once it is
+    answered (/cancel still drops it)."""
+    fault: str | None
     try:
         change = await blocking(_save, services(context), values, actor(update))
     except admin.ProjectExists as exc:
-        await reply(update, context, t(lang, "admin.add.exists", code=esc(exc.code)))
-        return ConversationHandler.END
+        problem, fault = t(lang, "admin.add.exists", code=esc(exc.code)), "code"
     except admin.InvalidProject as exc:
-        text = t(lang, "admin.invalid", errors=describe_errors(exc.errors))
+        problem = t(lang, "admin.invalid", errors=describe_errors(exc.errors))
+        fault = _fault(exc.errors)
+    else:
+        if context.user_data is not None:
+            context.user_data.pop(STATE_KEY, None)
+        await refresh_index(context, [change.code])
+        text = t(
+            lang,
+            "admin.add.done",
+            code=esc(change.code),
+            name=esc(values.get("name", "")),
+            batch=esc(values.get("batch", "")),
+        )
         await reply(update, context, text)
         return ConversationHandler.END
-    await refresh_index(context, [change.code])
-    text = t(
-        lang,
-        "admin.add.done",
-        code=esc(change.code),
-        name=esc(values.get("name", "")),
-        batch=esc(values.get("batch", "")),
-    )
-    await reply(update, context, text)
-    return ConversationHandler.END
+    if draft is None:
+        await reply(update, context, problem)
+        return ConversationHandler.END
+    if fault is not None:
+        draft["values"].pop(fault, None)
+        draft["i"] = QUESTIONS.index(fault)
+    draft["i"] = min(draft["i"], len(QUESTIONS) - 1)
+    draft["resave"] = True
+    kept = t(lang, "admin.add.kept", field=QUESTIONS[draft["i"]])
+    return await _ask_again(update, context, lang, draft, problem + "\n" + kept)
 
 
 @admin_only
@@ -122,9 +154,13 @@ async def add_start(update: Update, context: Context) -> int:
 
 
 async def _next(update: Update, context: Context, lang: str, state: dict[str, Any]) -> int:
+    """The next question; after the last one (or the answer a failed save asked again
+    for), save."""
+    if state.pop("resave", False):
+        return await _finish(update, context, lang, state["values"], state)
     state["i"] += 1
     if state["i"] >= len(QUESTIONS):
-        return await _finish(update, context, lang, state["values"])
+        return await _finish(update, context, lang, state["values"], state)
     text, markup = _question(lang, state["i"])
     await reply(update, context, text, markup)
     return ASKING
@@ -132,21 +168,23 @@ async def _next(update: Update, context: Context, lang: str, state: dict[str, An
 
 @admin_only
 async def add_answer(update: Update, context: Context) -> int:
-    """One answer: check this field with the import's rules, then ask the next."""
+    """One answer: check this field with the import's rules and against the values already
+    given (a private capital above the total is refused here, not at Save), then ask the
+    next; a refused value is asked for again."""
     lang = await lang_of(update, context)
     state = _state(context)
     name = QUESTIONS[state["i"]]
     message = update.effective_message
     text = (message.text or "") if message else ""
-    value, errors = admin.check_field(name, text)
+    value, errors = admin.check_field(name, text, state["values"])
     if name in admin.REQUIRED_ORDER and value is None:
         errors = errors or [RowError(0, name, t(lang, "admin.add.empty"))]
     if not errors and name == "code" and await blocking(_code_taken, services(context), value):
-        await reply(update, context, t(lang, "admin.add.exists", code=esc(value)))
-        return ASKING
+        problem = t(lang, "admin.add.exists", code=esc(value))
+        return await _ask_again(update, context, lang, state, problem)
     if errors:
-        await reply(update, context, t(lang, "admin.add.bad_value", errors=describe_errors(errors)))
-        return ASKING
+        problem = t(lang, "admin.add.bad_value", errors=describe_errors(errors))
+        return await _ask_again(update, context, lang, state, problem)
     if value is not None:
         state["values"][name] = value
     return await _next(update, context, lang, state)
@@ -169,7 +207,8 @@ async def add_button(update: Update, context: Context) -> int:
         await reply(update, context, text, markup)
         return ASKING
     if action == "save":
-        return await _finish(update, context, lang, state["values"])
+        state.pop("resave", None)
+        return await _finish(update, context, lang, state["values"], state)
     return await _next(update, context, lang, state)
 
 
