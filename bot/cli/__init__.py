@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -135,6 +136,19 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "choices and typing the number presses one.",
     )
     p.add_argument("--user-id", type=int, default=1, help="the Telegram user id to play")
+    p.add_argument(
+        "--lang",
+        choices=("zh", "zh-hans", "zh-hant", "en"),
+        help="answer in this language (简体 zh / zh-hans, 繁體 zh-hant, English en), as /lang "
+        "would, for this session; without it each message is answered in the language it is "
+        "written in",
+    )
+    p.add_argument(
+        "--files",
+        type=Path,
+        default=None,
+        help="folder for the files the bot sends (default: ./tuijie-files)",
+    )
     p.set_defaults(handler=cli_run.cmd_chat)
 
 

@@ -82,7 +82,13 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """Talk to the bot in this terminal: no token, no network."""
     from bot.local.terminal import run_chat
 
-    return run_chat(settings, user_id=getattr(args, "user_id", 1) or 1)
+    lang = getattr(args, "lang", None)
+    return run_chat(
+        settings,
+        user_id=getattr(args, "user_id", 1) or 1,
+        lang="zh" if lang == "zh-hans" else lang,
+        files=getattr(args, "files", None),
+    )
 
 
 def _host(url: str) -> str:

@@ -2,7 +2,8 @@
 
 Each typed line becomes an Update fed to application.process_update. Replies print with their
 buttons as numbered choices; typing a number presses the button (a callback_query update).
-`@words` runs an inline query. Ctrl-D (EOF) or Ctrl-C leaves.
+`@words` runs an inline query. Files the bot sends are saved into a folder (bot.local.files)
+and `/import PATH` sends a file to the bot as a document. Ctrl-D (EOF) or Ctrl-C leaves.
 """
 
 from __future__ import annotations
@@ -13,18 +14,22 @@ import logging
 import re
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
+from bot.handlers.common import LANG_KEY
 from bot.local.api import Call, LocalBotAPI
+from bot.local.files import DEFAULT_FOLDER, FileSaver, UploadError, upload
 from bot.local.request import LocalRequest
 from bot.settings import Settings
 
 _TAG = re.compile(r"<[^>]+>")
 HELP = (
     "Type a message for the bot (e.g. 新能源, /profile, /help). A number presses a button, "
-    "@words runs an inline query, Ctrl-D leaves."
+    "@words runs an inline query, /import PATH sends a file (admins: a catalog to import), "
+    "Ctrl-D leaves. You are Telegram user {user_id}; files the bot sends go to {folder}/."
 )
 
 
@@ -51,6 +56,7 @@ class Printer:
     choices: list[Choice] = field(default_factory=list)
     fresh: bool = True
     out: Any = sys.stdout
+    saver: FileSaver | None = None
 
     def show(self, call: Call) -> None:
         """Print one Bot API call the way a chat window would show it."""
@@ -67,9 +73,21 @@ class Printer:
             print(f"  [{call.params['text']}]", file=self.out)
         elif call.method == "answerInlineQuery":
             self._inline(call)
-        elif call.method == "sendDocument":
-            print(f"\nbot> [file: {call.result['document'].get('file_name')}]", file=self.out)
+        elif call.method in ("sendDocument", "sendPhoto"):
+            self._file(call)
         self.out.flush()
+
+    def _file(self, call: Call) -> None:
+        """A document or photo: saved, its path printed, then its caption and buttons."""
+        path = self.saver.save(call) if self.saver is not None else None
+        kind = "photo" if call.method == "sendPhoto" else "file"
+        name = path.name if path else (call.result.get("document") or {}).get("file_name")
+        where = f" saved to {path}" if path else ""
+        print(f"\nbot> [{kind}: {name}]{where}", file=self.out)
+        caption = call.params.get("caption")
+        if caption:
+            print(f"     {to_terminal(str(caption), self.color)}", file=self.out)
+        self._buttons(call, call.result.get("message_id"))
 
     def _start_choices(self) -> None:
         if self.fresh:
@@ -129,6 +147,13 @@ def _update_for(
         if "switch_inline_query" in button:
             return api.inline_query(user_id, button["switch_inline_query"])
         return None
+    command, _, rest = line.partition(" ")
+    if command == "/import" and rest.strip():
+        try:
+            return upload(api, user_id, rest)
+        except UploadError as exc:
+            print(f"  ({exc})", file=printer.out)
+            return None
     if line.startswith("@"):
         words = line[1:].split(" ", 1)
         query = words[1] if len(words) > 1 and words[0] == api.username else line[1:]
@@ -140,12 +165,14 @@ def _update_for(
     return api.user_message(user_id, line)
 
 
-async def _chat(settings: Settings, user_id: int, language_code: str) -> int:
+async def _chat(
+    settings: Settings, user_id: int, language_code: str, lang: str | None, folder: Path
+) -> int:
     from bot.app import build_application
 
     api = LocalBotAPI()
     api.add_user(user_id, first_name="You", username="terminal_user", language_code=language_code)
-    printer = Printer(user_id, color=sys.stdout.isatty())
+    printer = Printer(user_id, color=sys.stdout.isatty(), saver=FileSaver(api, folder))
     application = build_application(
         settings,
         request=LocalRequest(api, on_call=printer.show),
@@ -153,11 +180,13 @@ async def _chat(settings: Settings, user_id: int, language_code: str) -> int:
     )
     print("Loading the catalog and the search index (the first time takes a while)...", flush=True)
     await application.initialize()
+    if lang is not None:  # as if chosen with /lang, for this session (lang_of reads it first)
+        application.user_data[user_id][LANG_KEY] = lang
     try:
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()  # runs the JobQueue; updates are fed in below
-        print(HELP, flush=True)
+        print(HELP.format(user_id=user_id, folder=folder), flush=True)
         while True:
             line = await _read("\nyou> ")
             if line is None:
@@ -180,14 +209,27 @@ async def _chat(settings: Settings, user_id: int, language_code: str) -> int:
     return 0
 
 
-def run_chat(settings: Settings, *, user_id: int = 1, language_code: str | None = None) -> int:
-    """Run the terminal chat until EOF; returns the exit status."""
+def run_chat(
+    settings: Settings,
+    *,
+    user_id: int = 1,
+    language_code: str | None = None,
+    lang: str | None = None,
+    files: Path | None = None,
+) -> int:
+    """Run the terminal chat until EOF; returns the exit status.
+
+    `lang` ("zh", "zh-hant", "en") answers everything in that language for this session, as
+    /lang would; without it each message is answered in the language it is written in, as in
+    Telegram, and the terminal's locale stands for Telegram's language_code.
+    """
     logging.getLogger().setLevel(logging.WARNING)
     import locale
 
-    code = language_code or (locale.getlocale()[0] or "en")[:2].lower()
+    code = lang or language_code or (locale.getlocale()[0] or "en")[:2].lower()
+    telegram_code = "zh" if code.startswith("zh") else "en"
     try:
-        return asyncio.run(_chat(settings, user_id, "zh" if code == "zh" else "en"))
+        return asyncio.run(_chat(settings, user_id, telegram_code, lang, files or DEFAULT_FOLDER))
     except KeyboardInterrupt:
         print()
         return 0
