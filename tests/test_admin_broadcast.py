@@ -14,6 +14,7 @@ from fakebotapi import max_in_window
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from telegram.ext import ExtBot
+from vclock import VirtualClock
 
 from bot.delivery.broadcast import Message, Sender, SenderConfig, make_sender, progress_text
 from bot.delivery.ratelimit import SendLimiter, TelegramRateLimiter, counted
@@ -28,66 +29,101 @@ ADMIN = 900
 
 
 async def test_limiter_keeps_global_and_per_chat_limits_with_replies_first() -> None:
-    limiter = SendLimiter()
+    clock = VirtualClock()  # the limiter's own clock: no machine load can bend these figures
+    limiter = SendLimiter(clock=clock, sleep=clock.sleep)
     grants: list[tuple[float, str, int | None]] = []
 
     async def take(kind: str, chat: int | None) -> float:
-        asked = time.monotonic()
+        asked = clock()
         at = await limiter.acquire(bulk=kind == "bulk", chat_id=chat)
         grants.append((at, kind, chat))
         return at - asked
 
-    bulk = [asyncio.create_task(take("bulk", i % 45)) for i in range(50)]
-    await asyncio.sleep(0.3)
-    urgent_waits = await asyncio.gather(*(take("urgent", 1000 + i) for i in range(15)))
-    await asyncio.gather(*bulk)
+    async def replies_later() -> list[float]:
+        await clock.sleep(0.3)
+        return list(await asyncio.gather(*(take("urgent", 1000 + i) for i in range(15))))
+
+    *_, urgent_waits = await clock.run(*(take("bulk", i % 45) for i in range(50)), replies_later())
 
     times = [g[0] for g in grants]
     assert max_in_window(times) <= 24  # the client keeps one below Telegram-side 25
-    gaps = [b - a for a, b in zip(sorted(times), sorted(times)[1:], strict=False)]
-    assert min(gaps) >= 1 / 48 - 1e-6  # spaced, with half a slot forgiven for lateness
+    gaps = [b - a for a, b in itertools.pairwise(sorted(times))]
+    assert min(gaps) >= 1 / 48 - 1e-9  # spaced, with half a slot forgiven for lateness
     per_chat: dict[int | None, list[float]] = defaultdict(list)
     for at, kind, chat in grants:
         if kind == "bulk":
             per_chat[chat].append(at)
     for chat_times in per_chat.values():
         chat_times.sort()
-        assert all(b - a >= 1.0 - 1e-6 for a, b in itertools.pairwise(chat_times))
+        assert all(b - a >= 1.0 - 1e-9 for a, b in itertools.pairwise(chat_times))
     # replies overtook the queued broadcast: none waited for the 50 bulk sends (~2 s)
     assert max(urgent_waits) < 1.0
     # and the sustained rate is close to the configured 24/s
     assert len(times) / (max(times) - min(times)) > 22
 
 
+def assert_even(times: list[float], rate: float = 24.0) -> None:
+    """No bunching inside a second: any stretch of w seconds holds about w x rate sends (one
+    more for the half slot a send may go early, one for where the stretch starts)."""
+    for w in (0.1, 0.25, 0.5, 1.0):
+        assert max_in_window(times, w) <= w * rate + 2, (w, max_in_window(times, w))
+    assert max_in_window(times) <= 24
+
+
 async def test_dispatch_gate_spreads_sends_held_up_after_their_slots() -> None:
-    limiter = SendLimiter()
-    for chat in range(30):  # 30 slots granted over ~1.2 s ...
-        await limiter.acquire(bulk=True, chat_id=chat)
+    clock = VirtualClock()
+    limiter = SendLimiter(clock=clock, sleep=clock.sleep)
+    await clock.run(*(limiter.acquire(bulk=True, chat_id=chat) for chat in range(30)))
     left: list[float] = []
     order: list[int] = []
 
     async def leave(chat: int) -> None:
         await limiter.dispatch(chat)
-        left.append(time.monotonic())
+        left.append(clock())
         order.append(chat)
 
-    # ... but held up (a slow commit, a stalled loop) and now all trying to leave at once
-    await asyncio.gather(*(leave(chat) for chat in range(30)))
-    assert len(left) == 30 and max_in_window(left) <= 24
-    assert limiter.busiest == 24
+    # 30 slots granted over ~1.2 s, but held up (a slow commit, a stalled loop) and now all
+    # trying to leave at once: they leave evenly paced again, not 24 in a burst
+    await clock.run(*(leave(chat) for chat in range(30)))
+    assert len(left) == 30
+    assert_even(left)
+    assert min(b - a for a, b in itertools.pairwise(sorted(left))) >= 1 / 96 - 1e-9
+    assert (len(left) - 1) / (max(left) - min(left)) <= 25  # the configured 24/s, not more
     # one chat's messages leave a second apart even if their slots were not
-    start = time.monotonic()
-    await limiter.dispatch(order[-1])
-    assert time.monotonic() - start >= 0.9
+    start = clock()
+    await clock.run(limiter.dispatch(order[-1]))
+    assert clock() - start >= 1.0 - 1e-9
+
+
+async def test_pacing_keeps_the_rate_when_sends_wake_late() -> None:
+    """Workers like the broadcast sender: a slot, some work of varying length, then the
+    request. The sends stay even and the sustained rate stays near 24/s."""
+    clock = VirtualClock()
+    limiter = SendLimiter(clock=clock, sleep=clock.sleep)
+    left: list[float] = []
+    pauses = itertools.cycle([0.001, 0.03, 0.004, 0.06, 0.0, 0.012, 0.2, 0.002])
+
+    async def worker(chats: range) -> None:
+        for chat in chats:
+            await limiter.acquire(bulk=True, chat_id=chat)
+            await clock.sleep(next(pauses))  # committing the row, a busy loop
+            await limiter.dispatch(chat)
+            left.append(clock())
+
+    await clock.run(*(worker(range(k * 60, (k + 1) * 60)) for k in range(4)))
+    assert len(left) == 240
+    assert_even(left)
+    assert len(left) / (max(left) - min(left)) > 22
 
 
 async def test_limiter_pause_holds_everything() -> None:
-    limiter = SendLimiter()
-    await limiter.acquire()
+    clock = VirtualClock()
+    limiter = SendLimiter(clock=clock, sleep=clock.sleep)
+    await clock.run(limiter.acquire())
     limiter.pause(0.5)
-    started = time.monotonic()
-    await limiter.acquire()
-    assert time.monotonic() - started >= 0.45
+    started = clock()
+    await clock.run(limiter.acquire())
+    assert clock() - started >= 0.5 - 1e-9
 
 
 def test_counted_methods() -> None:

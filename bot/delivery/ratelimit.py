@@ -79,6 +79,7 @@ class SendLimiter:
         self._bulk_gate = asyncio.Lock()
         self.granted = 0
         self._sent: deque[float] = deque()  # when requests actually left (see dispatch)
+        self._sent_next = -math.inf  # the theoretical time of the next request leaving
         self._chat_sent: dict[int, float] = {}
         self.busiest = 0  # the most requests that left within any `window` so far
 
@@ -159,26 +160,31 @@ class SendLimiter:
             return now
 
     async def dispatch(self, chat_id: int | None = None) -> None:
-        """Right before a request leaves: the hard cap again, on the actual send times.
+        """Right before a request leaves: the limits again, on the actual send times.
 
         Slots are granted a little ahead (the sender commits a row between its slot and its
         request); if something stalled in between, requests granted apart could leave together.
-        This gate keeps any `window` at `max_per_window` sends and one chat's messages
-        `chat_interval` apart by the times they really leave. It rarely waits.
+        This gate paces them out again: each request leaves at most half a slot before its
+        even-spaced time (lateness of up to a quarter slot is forgiven, so a busy loop does not
+        slow the sustained rate), any `window` holds at most `max_per_window` sends, and one
+        chat's messages leave `chat_interval` apart. Sends stay evenly spread inside a window
+        instead of bunching, so jitter on the way cannot crowd them into one second at the
+        server. It rarely waits.
         """
         while True:
             now = self._clock()
             while self._sent and self._sent[0] <= now - self.window:
                 self._sent.popleft()
-            wait = 0.0
+            wait = self._sent_next - self.tolerance - now
             if len(self._sent) >= self.max_per_window:
-                wait = self._sent[0] + self.window - now
+                wait = max(wait, self._sent[0] + self.window - now)
             if chat_id is not None and chat_id in self._chat_sent:
                 wait = max(wait, self._chat_sent[chat_id] + self.chat_interval - now)
             if wait <= 0:
                 break
             await self._sleep(wait)
         self._sent.append(now)
+        self._sent_next = max(self._sent_next, now - self.tolerance / 2) + self.interval
         self.busiest = max(self.busiest, len(self._sent))
         if chat_id is not None:
             self._chat_sent[chat_id] = now
