@@ -191,7 +191,7 @@ def delivered(api: LocalBotAPI) -> dict[int, int]:
     return counts
 
 
-async def wait_done(engine: Engine, timeout: float = 30.0) -> outbox.Progress:
+async def wait_done(engine: Engine, timeout: float = 120.0) -> outbox.Progress:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with Session(engine) as session:
@@ -200,6 +200,18 @@ async def wait_done(engine: Engine, timeout: float = 30.0) -> outbox.Progress:
             return progress
         await asyncio.sleep(0.1)
     raise AssertionError(f"broadcast not done: {progress.counts}")
+
+
+async def admin_sees(api: LocalBotAPI, text: str, timeout: float = 60.0) -> Call:
+    """The admin's progress message once it shows `text` (the reporter edits it every
+    `progress_every` seconds; how soon depends on the machine, so only the deadline is long)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        edits = [c for c in api.calls if c.method == "editMessageText" and c.chat_id == ADMIN]
+        if edits and edits[-1].text == text:
+            return edits[-1]
+        assert time.monotonic() < deadline, [c.text for c in edits[-3:]]
+        await asyncio.sleep(0.05)
 
 
 async def test_sender_delivers_once_and_handles_429_500_403(
@@ -224,7 +236,7 @@ async def test_sender_delivers_once_and_handles_429_500_403(
     await sender.watch(batch="B1", chat_id=ADMIN, message_id=progress_msg.message_id, lang="en")
     sender.start()
     progress = await wait_done(db_engine)
-    await asyncio.sleep(1.2)  # let the reporter write the final figures
+    final = await admin_sees(api, progress_text("en", progress))  # the reporter's last edit
     await sender.stop()
 
     assert progress.counts == {"sent": 28, "blocked": 1, "failed": 1}
@@ -239,10 +251,11 @@ async def test_sender_delivers_once_and_handles_429_500_403(
     assert rows[flaky].attempts == 3 and rows[flaky].status == "sent"
     assert rows[limited].attempts == 1  # a 429 does not use up an attempt
     assert rows[chats[0]].message_id is not None
-    assert max_in_window(stamps) <= 25
-    edits = [c for c in api.calls if c.method == "editMessageText" and c.chat_id == ADMIN]
-    assert edits and "sent 28" in (edits[-1].text or "")
-    assert edits[-1].text == progress_text("en", progress)
+    # the bot's own pacing, by the limiter's send times; the stamps taken as requests reach
+    # the API may bunch on a busy machine, so they are held only to Telegram's ~30/s
+    assert sender.limiter.busiest <= 24
+    assert max_in_window(stamps) <= 30
+    assert "sent 28" in (final.text or "")
 
 
 async def test_sender_resumes_pending_and_never_resends_interrupted_rows(
@@ -265,7 +278,7 @@ async def test_sender_resumes_pending_and_never_resends_interrupted_rows(
     )
     sender.start()
     progress = await wait_done(db_engine)
-    await asyncio.sleep(1.2)
+    await admin_sees(api, progress_text("en", progress))
     await sender.stop()
     assert progress.counts == {"sent": 5, "unknown": 1}
     assert sorted(set(delivered(api)) - {ADMIN}) == chats[3:]

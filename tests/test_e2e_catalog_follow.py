@@ -68,13 +68,17 @@ async def test_the_running_bot_finds_projects_imported_from_the_shell(tmp_path: 
             assert shell.returncode == 0, err.decode()
             imported = time.monotonic()
             found = ""
-            while time.monotonic() - imported < 5.0 and NEW["name"] not in found:
+            # the bot polls every 3 s, so this takes a few seconds on an idle machine; on a busy
+            # one the re-index takes longer, so only the deadline is generous (the time is shown)
+            while time.monotonic() - imported < 90.0 and NEW["name"] not in found:
                 await asyncio.sleep(1.2)  # under the flood limit
                 since = server.mark()
                 await server.send_text(INVESTOR, "钛合金增材制造")
                 answer = await server.wait_for("sendMessage", chat_id=INVESTOR, since=since)
                 found = parse_html(answer.text or "")
-            assert NEW["name"] in found, f"not found {time.monotonic() - imported:.1f} s on"
+            took = time.monotonic() - imported
+            assert NEW["name"] in found, f"not found {took:.1f} s on"
+            print(f"\nfound in the chat {took:.1f} s after the import finished")
         finally:
             code = await bot.stop()
         output = bytes(bot.output).decode(errors="replace")
