@@ -63,11 +63,12 @@ async def test_an_unreadable_ticket_is_quoted_short(bot: BotHarness) -> None:
 async def test_the_understood_keywords_of_a_long_message_are_cut(bot: BotHarness) -> None:
     bot.user(7104, language_code="en", chosen="en")
     # real words the catalog does not hold (made-up ones would be gibberish, not keywords)
-    words = " ".join(
+    nouns = (
         "umbrella violin pencil giraffe teapot lantern saddle trumpet walnut blanket "
         "kettle marble puzzle sparrow thimble cushion lollipop zipper pumpkin raincoat "
-        "snowman doorknob toaster mitten pebble scarf candle parrot acorn feather".split() * 3
+        "snowman doorknob toaster mitten pebble scarf candle parrot acorn feather"
     )
+    words = " ".join([nouns] * 3)
     (sent,) = (await bot.send(7104, words)).of("sendMessage")
     first = parse_html(sent.text or "").splitlines()[0]
     assert first.startswith("🔎") and first.endswith("…") and len(first) <= 205
