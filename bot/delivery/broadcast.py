@@ -25,11 +25,9 @@ from sqlmodel import Session
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
 
 from bot.delivery.digest import Message, digest_for
 from bot.delivery.ratelimit import SendLimiter, TelegramRateLimiter, retry_after_seconds
-from bot.services import KEY, Services
 from bot.views.i18n import normalize_lang, t
 from catalog import outbox
 from catalog.db import session_scope
@@ -354,47 +352,25 @@ def make_sender(bot: Bot, db: Engine, render: Renderer, **kwargs: Any) -> Sender
     return Sender(bot, db, render, SendLimiter(), **kwargs)
 
 
-# --- wiring into the application (called from bot/app.py post_init / post_shutdown) ----------
-
-SENDER_KEY = "broadcast.sender"
+# --- wiring: bot/app.py starts one sender in post_init and stops it in post_shutdown ---------
 
 
-def _admin_lang(svc: Services) -> Callable[[int], str]:
+def _admin_lang(db: Engine) -> Callable[[int], str]:
     def lang(user_id: int) -> str:
-        with Session(svc.db) as session:
+        with Session(db) as session:
             investor = get_investor(session, telegram_user_id=user_id)
         return normalize_lang(investor.language) if investor and investor.language else "zh"
 
     return lang
 
 
-async def start_broadcast(app: Application[Any, Any, Any, Any, Any, Any]) -> Sender | None:
+def start_sender(bot: Bot, db: Engine) -> Sender:
     """Start the outbox sender (resuming whatever a previous process left pending)."""
-    svc = app.bot_data.get(KEY)
-    if not isinstance(svc, Services):
-        return None
-    username = app.bot.username or "tuijie_bot"
+    username = bot.username or "tuijie_bot"
 
     def render(row: Delivery) -> Message | None:
-        return digest_for(svc.db, row, username)
+        return digest_for(db, row, username)
 
-    sender = make_sender(app.bot, svc.db, render, admin_lang=_admin_lang(svc))
-    svc.extras[SENDER_KEY] = sender
+    sender = make_sender(bot, db, render, admin_lang=_admin_lang(db))
     sender.start()
     return sender
-
-
-async def stop_broadcast(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop the sender, letting in-flight sends finish."""
-    svc = app.bot_data.get(KEY)
-    if isinstance(svc, Services):
-        sender = svc.extras.pop(SENDER_KEY, None)
-        if isinstance(sender, Sender):
-            await sender.stop()
-
-
-def sender_of(context: Any) -> Sender | None:
-    """The running sender, if any (handlers call wake()/watch() on it)."""
-    svc = context.application.bot_data.get(KEY)
-    sender = svc.extras.get(SENDER_KEY) if isinstance(svc, Services) else None
-    return sender if isinstance(sender, Sender) else None

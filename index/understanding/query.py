@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.results import Understanding
 from index.understanding.amounts import find_amounts, zh_number
 from index.understanding.periods import find_term, find_year
 from index.understanding.regions import Place, find_group, gazetteer
 from index.understanding.taxonomy import TermHit, load_taxonomy
 from index.understanding.text import STOPWORDS, add_words, cjk_fraction, normalize, tokenize
+from index.understanding.understood import Understanding
 
 MAX_QUERY_CHARS = 500
 

@@ -21,8 +21,8 @@ from telegram.warnings import PTBUserWarning
 from bot.handlers.admin.commands import actor, command_rest, describe_errors, refresh_index
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
 from bot.handlers.conversation import left_for_something_else, stops
-from bot.permissions import admin_only
-from bot.services import Services, services
+from bot.handlers.permissions import admin_only
+from bot.services import Services
 from bot.views.i18n import t
 from bot.views.render import esc
 from catalog import admin
@@ -77,7 +77,7 @@ async def _finish(update: Update, context: Context, lang: str, values: dict[str,
     if context.user_data is not None:
         context.user_data.pop(STATE_KEY, None)
     try:
-        change = await blocking(_save, services(context), values, actor(update))
+        change = await blocking(_save, context.services, values, actor(update))
     except admin.ProjectExists as exc:
         await reply(update, context, t(lang, "admin.add.exists", code=esc(exc.code)))
         return ConversationHandler.END
@@ -141,7 +141,7 @@ async def add_answer(update: Update, context: Context) -> int:
     value, errors = admin.check_field(name, text)
     if name in admin.REQUIRED_ORDER and value is None:
         errors = errors or [RowError(0, name, t(lang, "admin.add.empty"))]
-    if not errors and name == "code" and await blocking(_code_taken, services(context), value):
+    if not errors and name == "code" and await blocking(_code_taken, context.services, value):
         await reply(update, context, t(lang, "admin.add.exists", code=esc(value)))
         return ASKING
     if errors:
