@@ -35,6 +35,7 @@ from bot.handlers import (
 from bot.handlers.common import Context
 from bot.i18n import lang_from_code, t
 from bot.permissions import is_admin
+from bot.poll_conflict import is_poll_conflict
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import KEY, Services, ServicesNotReady, open_services
 from bot.settings import Settings
@@ -242,6 +243,8 @@ async def stale_button(update: Update, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the failure with its traceback and tell the user politely (never the details)."""
+    if is_poll_conflict(update, context.error):
+        return  # another instance polls with this token: `tuijie run` says so once, not per retry
     _log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
