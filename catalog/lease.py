@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from catalog.errors import CatalogError
 from catalog.models import Lease
 
-OUTBOX = "outbox"  # the outbox sender's lease (catalog/outbox.py, bot/broadcast.py)
+OUTBOX = "outbox"  # the outbox sender's lease (catalog/outbox.py, bot/delivery/broadcast.py)
 MAX_HOLDER = 128
 
 

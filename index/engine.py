@@ -14,10 +14,6 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from catalog.models import PUBLISHED, ProjectPublic
-from index import storage
-from index.documents import current_hashes, dense_text, lexical_counts, make_record, usable_projects
-from index.embedder import Embedder
-from index.query import ParsedQuery, parse_query, teach_tokenizer
 from index.ranking import (
     ALL_LEGS,
     DENSE_POOL,
@@ -30,9 +26,20 @@ from index.ranking import (
     vector_query,
 )
 from index.results import Answer, Hit, SearchResult, SyncReport
-from index.state import IndexState, fingerprint, text_version
-from index.taxonomy import load_taxonomy
-from index.text import has_content, strip_controls
+from index.store import storage
+from index.store.documents import (
+    current_hashes,
+    dense_text,
+    lexical_counts,
+    make_record,
+    usable_projects,
+)
+from index.store.embedder import Embedder
+from index.store.state import IndexState, fingerprint, text_version
+from index.store.vectors import VectorStore
+from index.understanding.query import ParsedQuery, parse_query, teach_tokenizer
+from index.understanding.taxonomy import load_taxonomy
+from index.understanding.text import has_content, strip_controls
 
 log = logging.getLogger(__name__)
 CHUNK = 1024
@@ -322,8 +329,6 @@ class SearchEngine:
             texts = [dense_text(p, self.embedder.info.multilingual) for p in chunk]
             vecs = self.embedder.encode_passages(texts)
             if state.vectors is None:
-                from index.vectors import VectorStore
-
                 state.vectors = VectorStore(vecs.shape[1])
             # one vector removal for the chunk's updated projects, one batched add: a removal
             # rewrites FAISS's id map (O(n)), so doing it per project made builds quadratic
@@ -341,8 +346,6 @@ class SearchEngine:
             bar.close()
 
     def _rebuild(self) -> SyncReport:
-        from index.vectors import VectorStore
-
         self._state = IndexState(VectorStore(self.embedder.dim))
         total = len(current_hashes(self.db)) if self.progress else 0
         bar = _progress(total) if total > CHUNK else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.state import IndexState
+from index.store.state import IndexState
 
 SAME = ("region", "sector")
 POOL = 200  # neighbours looked at before the region / sector condition

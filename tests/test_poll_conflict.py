@@ -14,7 +14,7 @@ from fakebotapi import CONFLICT, FakeBotAPI
 from telegram import Bot
 from telegram.error import Conflict, NetworkError
 
-from bot.poll_conflict import STREAK_GAP, ConflictWatch, is_poll_conflict
+from bot.cli.poll_conflict import STREAK_GAP, ConflictWatch
 
 
 async def _poll(http: aiohttp.ClientSession, server: FakeBotAPI, timeout: int) -> Any:
@@ -87,7 +87,7 @@ CONFLICT_ERROR = Conflict(CONFLICT)
 def test_the_instance_that_came_second_leaves_once_the_conflict_lasted(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.poll_conflict")
+    caplog.set_level(logging.WARNING, logger="bot.cli.poll_conflict")
     conflicts, clock, stops = watch(grace=30, polled_before=False)
     for step in (1, 1, 1.5, 2.25, 3.4, 5, 7.6):  # python-telegram-bot's backoff: 20.75 s
         clock.now += step
@@ -107,7 +107,7 @@ def test_the_instance_that_came_second_leaves_once_the_conflict_lasted(
 def test_the_instance_that_ran_first_stays_and_says_so_once_per_streak(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.poll_conflict")
+    caplog.set_level(logging.WARNING, logger="bot.cli.poll_conflict")
     conflicts, clock, stops = watch(grace=30, polled_before=True)  # then another one starts
     for _ in range(50):
         clock.now += 20
@@ -140,9 +140,3 @@ def test_grace_zero_leaves_at_the_first_conflict_and_other_errors_do_not_count()
     assert stops == []
     conflicts.on_error(CONFLICT_ERROR)
     assert stops == ["stop"]
-
-
-def test_only_polling_conflicts_are_left_to_the_watch() -> None:
-    assert is_poll_conflict(None, CONFLICT_ERROR)
-    assert not is_poll_conflict(object(), CONFLICT_ERROR)  # an update's own failure
-    assert not is_poll_conflict(None, NetworkError("x"))

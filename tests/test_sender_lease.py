@@ -26,10 +26,10 @@ from test_admin_broadcast import (
     wait_done,
 )
 
-from bot.broadcast import Sender, SenderConfig, make_sender
-from bot.localapi import LocalBotAPI
-from bot.localrequest import LocalRequest
-from bot.ratelimit import TelegramRateLimiter
+from bot.delivery.broadcast import Sender, SenderConfig, make_sender
+from bot.delivery.ratelimit import TelegramRateLimiter
+from bot.local.api import LocalBotAPI
+from bot.local.request import LocalRequest
 from catalog import lease, outbox
 from catalog.db import session_scope
 from catalog.models import Delivery, Lease
@@ -83,7 +83,7 @@ def sends(api: LocalBotAPI) -> int:
 async def test_the_standby_sender_sends_nothing_and_takes_over_after_a_clean_stop(
     db_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.broadcast")
+    caplog.set_level(logging.INFO, logger="bot.delivery.broadcast")
     api_a, api_b = LocalBotAPI(), LocalBotAPI()  # who sent what, per process
     chats = seed_subscribers(db_engine, 40)
     for api in (api_a, api_b):
@@ -120,7 +120,7 @@ async def test_the_standby_sender_sends_nothing_and_takes_over_after_a_clean_sto
 async def test_a_dead_senders_rows_wait_for_its_lease_then_are_resolved(
     db_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.broadcast")
+    caplog.set_level(logging.INFO, logger="bot.delivery.broadcast")
     api = LocalBotAPI()
     chats = seed_subscribers(db_engine, 8)
     for chat in [*chats, ADMIN]:

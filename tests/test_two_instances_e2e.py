@@ -27,8 +27,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from test_broadcast_e2e import BATCH, FIRST_CHAT, N, in_flight_reached_server, seed
 
-from bot.localapi import Fault
-from bot.poll_conflict import EXIT_CONFLICT
+from bot.cli.poll_conflict import EXIT_CONFLICT
+from bot.local.api import Fault
 from catalog import lease, outbox
 from catalog.models import Delivery, Subscription
 
