@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from telegram.ext import ExtBot
 from test_admin_broadcast import (
@@ -183,3 +184,31 @@ async def test_a_sender_that_loses_its_lease_stops_claiming(db_engine: Engine) -
     finally:
         await sender.stop()
         await bot.shutdown()
+
+
+async def test_a_database_error_while_taking_over_does_not_stop_the_sender(
+    db_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = LocalBotAPI()
+    chats = seed_subscribers(db_engine, 3)
+    for chat in [*chats, ADMIN]:
+        api.add_user(chat)
+    real = outbox.resolve_interrupted
+    failures = [OperationalError("UPDATE delivery", {}, Exception("database is locked"))]
+
+    def flaky(session: Session) -> int:
+        if failures:
+            raise failures.pop()
+        return real(session)
+
+    monkeypatch.setattr(outbox, "resolve_interrupted", flaky)
+    bot = await new_bot(api)
+    sender = sender_for(bot, db_engine, 1.0)
+    publish(db_engine)
+    sender.start()
+    try:
+        progress = await wait_done(db_engine)
+    finally:
+        await sender.stop()
+        await bot.shutdown()
+    assert failures == [] and progress.counts == {"sent": 3}

@@ -178,13 +178,20 @@ async def test_two_processes_during_a_broadcast_with_timeouts_and_a_sigkill(
             long_grace = {"TUIJIE_POLL_CONFLICT_SECONDS": "600"}  # it stays, polling in turns
             procs["second"] = Proc("second", environment(server, data, **long_grace), tmp_path)
             await procs["second"].wait_for_log(STANDING_BY)
-            since = server.mark()
+            published = server.mark()
             await server.send_text(ADMIN, f"/publish {BATCH}")  # either process may get it
-            await server.wait_for("sendMessage", chat_id=ADMIN, since=since, timeout=60)
+            await server.wait_for("sendMessage", chat_id=ADMIN, since=published, timeout=60)
             assert await procs["first"].wait_exit(timeout=120) == -signal.SIGKILL
             await procs["second"].wait_for_log(SERVING, timeout=60)  # once the lease expired
             senders["second"] = holder(engine).holder
             progress = await wait_done(engine)
+            final = await server.wait_for(  # whichever process reports, the admin sees the end
+                "editMessageText",
+                chat_id=ADMIN,
+                since=published,
+                where=lambda c: (c.text or "").startswith("✅"),
+                timeout=30,
+            )
             before_order = digests(server)
             unknown_rows = rows_in(engine, "unknown")
             since = server.mark()
@@ -232,6 +239,10 @@ async def test_two_processes_during_a_broadcast_with_timeouts_and_a_sigkill(
     resent = {c for c in active if after_order[c] == 2}
     assert resent == timed_out | interrupted
     assert {c: after_order[c] for c in active if c not in resent and after_order[c] != 1} == {}
+    uncertain = len(unknown_rows)
+    assert f"{uncertain} uncertain" in (final.text or "") or f"{uncertain} 条不确定" in (
+        final.text or ""
+    )
     engine.dispose()
 
 

@@ -120,19 +120,16 @@ class Sender:
         standby = False
         try:
             while not self._stopping:
-                if await self.lease.acquire():
-                    standby = False
-                    await self._hold()
-                    continue
-                if not standby and not self._stopping:
-                    standby = True
-                    info = await asyncio.to_thread(self.lease.current)
-                    _log.info(
-                        "another process (%s) sends the outbox for %.0f s more unless it renews;"
-                        " this one answers users and takes over when that lease ends",
-                        info.holder,
-                        info.seconds_left,
-                    )
+                try:
+                    if await self.lease.acquire():
+                        standby = False
+                        await self._hold()
+                        continue
+                    if not standby and not self._stopping:
+                        standby = True
+                        await self._say_standby()
+                except Exception:  # a database error mid-way: the lease loop must go on
+                    _log.exception("the outbox sender failed; trying again")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), self.lease.every)
                 self._changed.clear()
@@ -140,6 +137,15 @@ class Sender:
             reporter.cancel()
             await asyncio.gather(reporter, return_exceptions=True)
             await self.lease.release()
+
+    async def _say_standby(self) -> None:
+        info = await asyncio.to_thread(self.lease.current)
+        _log.info(
+            "another process (%s) sends the outbox for %.0f s more unless it renews;"
+            " this one answers users and takes over when that lease ends",
+            info.holder,
+            info.seconds_left,
+        )
 
     async def _hold(self) -> None:
         """Holding the lease: resolve what a dead holder left, then feed the workers until this
