@@ -8,6 +8,7 @@ import logging
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
+from telegram.error import Conflict
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -174,7 +175,9 @@ async def post_init(settings: Settings, app: BotApplication) -> None:
     for lang, code in (("en", None), ("zh", "zh")):
         commands = [BotCommand(name, t(lang, f"cmd.{name}")) for name in MENU_COMMANDS]
         await app.bot.set_my_commands(commands, language_code=code)
-    svc.sender = start_sender(app.bot, svc.db)  # resumes what a previous process left
+    svc.sender = start_sender(
+        app.bot, svc.db, lease_seconds=svc.settings.sender_lease_seconds
+    )  # resumes what a previous process left
     admin_leads.schedule_reminder(app)  # the daily list of leads untouched for a week
     # imports made by other processes reach the index
     svc.catalog_watch = start_catalog_watch(svc.db, svc.search, svc.settings.catalog_poll_seconds)
@@ -233,6 +236,8 @@ async def stale_button(update: Update, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the failure with its traceback and tell the user politely (never the details)."""
+    if update is None and isinstance(context.error, Conflict):
+        return  # another instance polls with this token: bot/cli/poll_conflict.py says so once
     _log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(default=DEFAULT_API_URL, alias="TUIJIE_TELEGRAM_API_URL")
     # how often the running bot looks for catalog changes other processes made (0: never)
     catalog_poll_seconds: float = Field(default=3.0, ge=0, alias="TUIJIE_CATALOG_POLL_SECONDS")
+    # one process at a time sends the outbox: its lease lasts this long unless renewed (every
+    # fifth of it), so another process takes over this long after the sender died
+    sender_lease_seconds: float = Field(default=30.0, gt=0, alias="TUIJIE_SENDER_LEASE_SECONDS")
+    # a `tuijie run` that started while another instance polls with the same token (409
+    # Conflict) exits when the conflict still lasts after this long (0: at the first conflict)
+    poll_conflict_seconds: float = Field(default=30.0, ge=0, alias="TUIJIE_POLL_CONFLICT_SECONDS")
 
     @field_validator("admin_ids_raw")
     @classmethod
