@@ -8,6 +8,7 @@ import logging
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
+from telegram.error import Conflict
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -20,9 +21,17 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.catalog_watch import start_catalog_watch, stop_catalog_watch
+from bot.context import CONTEXT_TYPES, BotApplication, BotData
+from bot.delivery.broadcast import start_sender
 from bot.delivery.ratelimit import TelegramRateLimiter
 from bot.delivery.throttle import Verdict
 from bot.handlers import conversation
+from bot.handlers.admin import add as admin_add
+from bot.handlers.admin import commands as admin
+from bot.handlers.admin import leads as admin_leads
+from bot.handlers.admin import stats as admin_stats
+from bot.handlers.admin import upload as admin_import
 from bot.handlers.common import Context
 from bot.handlers.investor import (
     details,
@@ -34,22 +43,23 @@ from bot.handlers.investor import (
     profile,
     search,
     start,
+    subscribe,
+    unknown,
 )
-from bot.permissions import is_admin
-from bot.services import KEY, Services, ServicesNotReady, open_services
+from bot.handlers.permissions import is_admin
+from bot.services import Services, ServicesNotReady, open_services
 from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
 from bot.views.i18n import lang_from_code, t
 
 _log = logging.getLogger(__name__)
-SETTINGS_KEY = "tuijie.settings"
 LOCAL_TOKEN = "1:local-chat-mode"  # a syntactically valid token for `tuijie chat` and tests
 # Commands shown in Telegram's menu, in this order; each has a "cmd.<name>" message key
 # (the subscription ones in the admin side's catalogs, next to the rest of their strings).
 MENU_COMMANDS = [
-    "start", "search", "match", "profile", "interests",
-    "subscribe", "subscriptions", "unsubscribe", "lang", "forget", "help",
-]  # fmt: skip
+    *("start", "search", "match", "profile", "interests"),
+    *("subscribe", "subscriptions", "unsubscribe", "lang", "forget", "help"),
+]
 # Handler groups, run in this order for each update until one raises ApplicationHandlerStop.
 # Each conversation has a group of its own, so every one of them sees a command that ends it
 # (bot/handlers/conversation.py) before the command's own handler runs in the main group.
@@ -64,8 +74,13 @@ def build_application(
     services: Services | None = None,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
-) -> Application:
-    """The bot: handlers registered, services opened in post_init unless given."""
+) -> BotApplication:
+    """The bot: handlers registered, services opened in post_init unless given.
+
+    The settings are kept once, on the services: given services must carry these settings.
+    """
+    if services is not None and services.settings != settings:
+        raise ValueError("build_application: the services were opened with other settings")
     token = (
         settings.telegram_bot_token.get_secret_value()
         if settings.telegram_bot_token is not None
@@ -76,40 +91,24 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerUserUpdateProcessor())
         .rate_limiter(TelegramRateLimiter())  # admin side: one outbound budget for all sends
-        .post_init(post_init)
+        .post_init(functools.partial(post_init, settings))
         .post_shutdown(post_shutdown)
     )
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
-    application = builder.build()
-    application.bot_data[SETTINGS_KEY] = settings
-    if services is not None:
-        application.bot_data[KEY] = services
+    application: BotApplication = builder.build()
+    application.bot_data.services = services
     _register(application)
     return application
 
 
-def _register(app: Application) -> None:
+def _register(app: BotApplication) -> None:
     """Every handler of the bot, in priority order."""
-    from bot.handlers.admin import (
-        add as admin_add,
-    )
-    from bot.handlers.admin import commands as admin
-    from bot.handlers.admin import (
-        leads as admin_leads,
-    )
-    from bot.handlers.admin import (
-        stats as admin_stats,
-    )
-    from bot.handlers.admin import (
-        upload as admin_import,
-    )
-    from bot.handlers.investor import subscribe, unknown
-
     app.add_handler(TypeHandler(Update, throttle_gate), group=THROTTLE_GROUP)
     app.add_error_handler(on_error)
 
@@ -166,41 +165,35 @@ def _register(app: Application) -> None:
     add(MessageHandler(private_command, unknown.unknown_command))
 
 
-def settings_of(app: Application) -> Settings:
-    """The settings the application was built with."""
-    value = app.bot_data[SETTINGS_KEY]
-    assert isinstance(value, Settings)
-    return value
-
-
-async def post_init(app: Application) -> None:
-    """Open the services (unless given), set the command menu in both languages."""
-    if KEY not in app.bot_data:
-        app.bot_data[KEY] = await asyncio.to_thread(open_services, settings_of(app))
+async def post_init(settings: Settings, app: BotApplication) -> None:
+    """Open the services (unless given), set the command menu in both languages, start the
+    outbox sender, the daily reminder and the catalog watch."""
+    data: BotData = app.bot_data
+    if data.services is None:
+        data.services = await asyncio.to_thread(open_services, settings)
+    svc = data.services
     for lang, code in (("en", None), ("zh", "zh")):
         commands = [BotCommand(name, t(lang, f"cmd.{name}")) for name in MENU_COMMANDS]
         await app.bot.set_my_commands(commands, language_code=code)
-    # ---- admin side (issue 5): startup work goes here ----------------------------------------
-    from bot.delivery.broadcast import start_broadcast
-
-    await start_broadcast(app)  # the outbox sender; resumes what a previous process left
-    from bot.handlers.admin.leads import schedule_reminder
-
-    schedule_reminder(app)  # the daily list of leads untouched for a week
-    from bot.catalog_watch import start_catalog_watch
-
-    start_catalog_watch(app)  # imports made by other processes reach the index
+    svc.sender = start_sender(
+        app.bot, svc.db, lease_seconds=svc.settings.sender_lease_seconds
+    )  # resumes what a previous process left
+    admin_leads.schedule_reminder(app)  # the daily list of leads untouched for a week
+    # imports made by other processes reach the index
+    svc.catalog_watch = start_catalog_watch(svc.db, svc.search, svc.settings.catalog_poll_seconds)
 
 
-async def post_shutdown(app: Application) -> None:
-    """Close the services post_init opened."""
-    from bot.catalog_watch import stop_catalog_watch
-    from bot.delivery.broadcast import stop_broadcast  # admin side: let in-flight digests finish
-
-    await stop_catalog_watch(app)
-    await stop_broadcast(app)
-    svc = app.bot_data.get(KEY)
-    if isinstance(svc, Services) and svc.owned:
+async def post_shutdown(app: BotApplication) -> None:
+    """Stop what post_init started (in-flight digests finish); close services it opened."""
+    svc = app.bot_data.services
+    if svc is None:
+        return
+    await stop_catalog_watch(svc.catalog_watch)
+    svc.catalog_watch = None
+    if svc.sender is not None:
+        await svc.sender.stop()
+        svc.sender = None
+    if svc.owned:
         await asyncio.to_thread(svc.close)
 
 
@@ -217,10 +210,8 @@ async def throttle_gate(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None or update.message is None:
         return
-    if is_admin(settings_of(context.application), user.id):
-        return
-    svc = context.application.bot_data.get(KEY)
-    if not isinstance(svc, Services):
+    svc = context.bot_data.services
+    if svc is None or is_admin(svc.settings, user.id):
         return
     processor = context.application.update_processor
     if isinstance(processor, PerUserUpdateProcessor) and processor.arrived_busy(update) is False:
@@ -228,7 +219,7 @@ async def throttle_gate(update: Update, context: Context) -> None:
     verdict = svc.throttle.hit(user.id)
     if verdict is Verdict.OK:
         return
-    lang = (context.user_data or {}).get("lang") or lang_from_code(user.language_code)
+    lang = context.lang or lang_from_code(user.language_code)
     if verdict is Verdict.WARN and update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, t(lang, "throttle.slow_down"))
     raise ApplicationHandlerStop
@@ -239,21 +230,19 @@ async def stale_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     user = update.effective_user
-    lang = (context.user_data or {}).get("lang") or lang_from_code(
-        user.language_code if user else None
-    )
+    lang = context.lang or lang_from_code(user.language_code if user else None)
     await query.answer(t(lang, "search.expired"))
 
 
 async def on_error(update: object, context: Context) -> None:
     """Log the failure with its traceback and tell the user politely (never the details)."""
+    if update is None and isinstance(context.error, Conflict):
+        return  # another instance polls with this token: bot/cli/poll_conflict.py says so once
     _log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
-    lang = (context.user_data or {}).get("lang") or lang_from_code(
-        user.language_code if user else None
-    )
+    lang = context.lang or lang_from_code(user.language_code if user else None)
     key = "error.not_ready" if isinstance(context.error, ServicesNotReady) else "error.generic"
     try:
         if update.callback_query is not None:

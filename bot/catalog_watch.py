@@ -7,23 +7,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
-from bot.services import KEY, Services
+from sqlalchemy.engine import Engine
+
 from catalog.changes import CatalogMark, catalog_mark
+from index.engine import SearchEngine
 
 _log = logging.getLogger(__name__)
-WATCH_KEY = "tuijie.catalog_watch"
 
 
-async def _watch(svc: Services, every: float) -> None:
-    seen: CatalogMark = await asyncio.to_thread(catalog_mark, svc.db)
+async def _watch(db: Engine, search: SearchEngine, every: float) -> None:
+    seen: CatalogMark = await asyncio.to_thread(catalog_mark, db)
     while True:
         await asyncio.sleep(every)
         try:
-            mark = await asyncio.to_thread(catalog_mark, svc.db)
+            mark = await asyncio.to_thread(catalog_mark, db)
             if mark != seen:
-                report = await asyncio.to_thread(svc.search.sync)
+                report = await asyncio.to_thread(search.sync)
                 seen = mark
                 if report.added or report.updated or report.removed:
                     _log.info("catalog changed elsewhere; index synced: %s", report)
@@ -31,20 +31,18 @@ async def _watch(svc: Services, every: float) -> None:
             _log.warning("could not check the catalog for changes", exc_info=True)
 
 
-def start_catalog_watch(app: Any) -> None:
-    """Start following the catalog (from post_init, after the services are open)."""
-    svc = app.bot_data.get(KEY)
-    every = svc.settings.catalog_poll_seconds if isinstance(svc, Services) else 0
-    if not isinstance(svc, Services) or svc.search is None or every <= 0:
-        return
-    svc.extras[WATCH_KEY] = asyncio.get_running_loop().create_task(_watch(svc, every))
+def start_catalog_watch(
+    db: Engine, search: SearchEngine, every: float
+) -> asyncio.Task[None] | None:
+    """Start following the catalog (from post_init, after the services are open); 0: never."""
+    if every <= 0:
+        return None
+    return asyncio.get_running_loop().create_task(_watch(db, search, every))
 
 
-async def stop_catalog_watch(app: Any) -> None:
+async def stop_catalog_watch(task: asyncio.Task[None] | None) -> None:
     """Stop following the catalog."""
-    svc = app.bot_data.get(KEY)
-    task = svc.extras.pop(WATCH_KEY, None) if isinstance(svc, Services) else None
-    if isinstance(task, asyncio.Task):
+    if task is not None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -1,21 +1,23 @@
-"""The long-lived services the handlers use, kept once in application.bot_data."""
+"""The long-lived services the handlers use, kept once on the application (bot.context)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
+from bot.delivery.broadcast import Sender
 from bot.delivery.throttle import Throttle
 from bot.settings import Settings
+from catalog.db import open_database
+from catalog.demo import load_demo_if_empty
+from index.engine import SearchEngine
 
-if TYPE_CHECKING:
-    from index.engine import SearchEngine
-
-KEY = "tuijie.services"
 _log = logging.getLogger(__name__)
+# the choices /profile offers (sectors, regions, ...), with the monotonic time they were counted
+ProfileOptions = tuple[float, dict[str, list[str]]]
 
 
 class ServicesNotReady(RuntimeError):
@@ -31,7 +33,9 @@ class Services:
     search: SearchEngine
     throttle: Throttle = field(default_factory=Throttle)
     owned: bool = False  # True when post_init opened them (then post_shutdown closes them)
-    extras: dict[str, Any] = field(default_factory=dict)  # other engineers' long-lived helpers
+    sender: Sender | None = None  # the outbox sender, while the application runs
+    catalog_watch: asyncio.Task[None] | None = None  # following other processes' imports
+    profile_options: ProfileOptions | None = None  # cached by /profile for a few minutes
 
     def close(self) -> None:
         """Close the search engine and the database pool."""
@@ -46,10 +50,6 @@ def open_services(settings: Settings) -> Services:
 
     Blocking: call it in a thread.
     """
-    from catalog.db import open_database
-    from catalog.demo import load_demo_if_empty
-    from index.engine import SearchEngine
-
     db = open_database(settings.database_url)
     loaded = load_demo_if_empty(db)
     if loaded:
@@ -59,11 +59,3 @@ def open_services(settings: Settings) -> Services:
     search.embedder.load()  # the model loads now, quietly: the first query must not stall
     _log.info("search index ready: %s", report)
     return Services(settings=settings, db=db, search=search, owned=True)
-
-
-def services(context: Any) -> Services:
-    """The services of the running application (typed accessor over bot_data)."""
-    value = context.application.bot_data.get(KEY)
-    if not isinstance(value, Services):
-        raise ServicesNotReady("services are not open yet")
-    return value

@@ -138,12 +138,25 @@ class Delivery(SQLModel, table=True):
     subscription_id: int | None = Field(default=None, foreign_key="subscription.id")
     chat_id: int = Field(sa_type=BigInteger)
     project_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", index=True, max_length=16)  # pending|sent|failed|skipped
+    status: str = Field(default="pending", index=True, max_length=16)  # see catalog/outbox.py
+    sender: str | None = Field(default=None, max_length=128)  # the lease holder that claimed it
     attempts: int = 0
     last_error: str | None = None
     message_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+class Lease(SQLModel, table=True):
+    """A role only one process may hold at a time (the outbox sender), held until it expires
+    unless renewed; times are seconds since the epoch by the database's clock (catalog/lease.py)."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str | None = Field(default=None, max_length=128)
+    acquired_at: float = 0.0
+    expires_at: float = 0.0
 
 
 class AuditEntry(SQLModel, table=True):

@@ -3,9 +3,13 @@
 Life of a row: ``pending`` -> ``sending`` (committed just before the HTTP request) ->
 ``sent`` | ``pending`` again (retryable error) | ``failed`` (gave up) | ``blocked`` (403; the
 subscription is deactivated in the same transaction). Rows with nothing that fits the
-subscriber are created ``skipped``. A row still ``sending`` when the sender starts was
-interrupted between the request and its commit: it becomes ``unknown`` and is NOT resent
-(at-most-once for that narrow window; see README "Delivery guarantees").
+subscriber are created ``skipped``. One process at a time sends: the holder of the ``outbox``
+lease (catalog/lease.py). A claim (``sending``) records the claimer and is fenced by its lease,
+so a process whose lease has expired claims nothing. A row left ``sending`` by a sender whose
+lease expired (it was killed, or stopped without finishing) was interrupted between the
+request and its commit: the next holder makes it ``unknown`` and does NOT resend it
+(at-most-once for that narrow window; see README "Delivery guarantees"). Rows of a sender whose
+lease is still live are its own business, never touched by another process.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from catalog import audit
+from catalog import audit, lease
 from catalog.errors import CatalogError
 from catalog.models import (
     PUBLISHED,
@@ -41,6 +45,7 @@ FAILED = "failed"
 BLOCKED = "blocked"
 UNKNOWN = "unknown"
 STATUSES = (PENDING, SENDING, SENT, SKIPPED, FAILED, BLOCKED, UNKNOWN)
+INTERRUPTED = "interrupted between request and commit; not resent"
 
 # Chooses, for one subscriber, the codes of the batch's projects that fit them.
 Selector = Callable[[Subscription, Investor | None, list[ProjectPublic]], list[str]]
@@ -184,20 +189,28 @@ def publish_batch(
 
 
 def resolve_interrupted(session: Session) -> int:
-    """Rows left ``sending`` by a crash become ``unknown`` (not resent); returns how many."""
+    """Rows left ``sending`` by a sender whose lease is no longer live (or by a version that
+    recorded no sender) become ``unknown``, not resent; returns how many. Call it holding the
+    outbox lease: then no other process can be sending them."""
+    live = lease.live_holders(lease.OUTBOX)
     result = session.execute(
         update(Delivery)
-        .where(col(Delivery.status) == SENDING)
-        .values(status=UNKNOWN, last_error="interrupted between request and commit; not resent")
+        .where(
+            col(Delivery.status) == SENDING,
+            or_(col(Delivery.sender).is_(None), col(Delivery.sender).not_in(live)),
+        )
+        .values(status=UNKNOWN, last_error=INTERRUPTED)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def mark_uncertain(session: Session, *, delivery_id: int, error: str) -> bool:
+def mark_uncertain(
+    session: Session, *, delivery_id: int, error: str, sender: str | None = None
+) -> bool:
     """The request may have been delivered (it timed out): ``unknown``, not resent unless an
     admin orders it (resend_uncertain)."""
     note = f"no answer in time; may have been delivered, not resent ({error})"
-    return _set(session, delivery_id, SENDING, status=UNKNOWN, last_error=note[:500])
+    return _set(session, delivery_id, SENDING, sender, status=UNKNOWN, last_error=note[:500])
 
 
 def resend_uncertain(session: Session, *, batch_code: str) -> int:
@@ -218,27 +231,46 @@ def pending(session: Session, *, limit: int, exclude: Sequence[int] = ()) -> lis
     return list(session.exec(query.order_by(col(Delivery.id)).limit(limit)).all())
 
 
-def _set(session: Session, delivery_id: int, expect: str, **values: object) -> bool:
-    """Move one row from status `expect` to `values`; False if it was not in that status."""
+def _set(
+    session: Session, delivery_id: int, expect: str, sender: str | None = None, **values: object
+) -> bool:
+    """Move one row from status `expect` to `values`; False if it was not in that status.
+
+    With `sender`, only that sender's claim is moved, and a claim another holder resolved as
+    interrupted (it took the lease while this one was frozen) still takes the outcome that
+    arrived late: a late answer says what really happened, which beats "unknown".
+    """
+    condition = col(Delivery.status) == expect
+    if sender is not None and expect == SENDING:
+        late = and_(col(Delivery.status) == UNKNOWN, col(Delivery.last_error) == INTERRUPTED)
+        condition = and_(col(Delivery.sender) == sender, or_(condition, late))
     result = session.execute(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id, col(Delivery.status) == expect)
-        .values(**values)
+        update(Delivery).where(col(Delivery.id) == delivery_id, condition).values(**values)
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
-def mark_sending(session: Session, *, delivery_id: int) -> bool:
-    """Claim a pending row for one attempt (commit this before the request)."""
-    return _set(session, delivery_id, PENDING, status=SENDING, attempts=col(Delivery.attempts) + 1)
+def mark_sending(session: Session, *, delivery_id: int, sender: str | None = None) -> bool:
+    """Claim a pending row for one attempt (commit this before the request). With `sender`
+    (a lease holder id) the claim records it and only succeeds while its outbox lease is live."""
+    query = update(Delivery).where(col(Delivery.id) == delivery_id, col(Delivery.status) == PENDING)
+    if sender is not None:
+        query = query.where(lease.held(lease.OUTBOX, sender))
+    result = session.execute(
+        query.values(status=SENDING, sender=sender, attempts=col(Delivery.attempts) + 1)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
-def mark_sent(session: Session, *, delivery_id: int, message_id: int | None) -> bool:
+def mark_sent(
+    session: Session, *, delivery_id: int, message_id: int | None, sender: str | None = None
+) -> bool:
     """Record a successful send."""
     return _set(
         session,
         delivery_id,
         SENDING,
+        sender,
         status=SENT,
         message_id=message_id,
         sent_at=utcnow(),
@@ -246,26 +278,33 @@ def mark_sent(session: Session, *, delivery_id: int, message_id: int | None) -> 
     )
 
 
-def mark_retry(session: Session, *, delivery_id: int, error: str) -> bool:
+def mark_retry(
+    session: Session, *, delivery_id: int, error: str, sender: str | None = None
+) -> bool:
     """Put a row back to pending after a retryable error (the attempt stays counted)."""
-    return _set(session, delivery_id, SENDING, status=PENDING, last_error=error[:500])
+    return _set(session, delivery_id, SENDING, sender, status=PENDING, last_error=error[:500])
 
 
-def mark_unsent(session: Session, *, delivery_id: int, error: str) -> bool:
+def mark_unsent(
+    session: Session, *, delivery_id: int, error: str, sender: str | None = None
+) -> bool:
     """Put a row back to pending without counting the attempt (e.g. flood control, shutdown)."""
     return _set(
         session,
         delivery_id,
         SENDING,
+        sender,
         status=PENDING,
         last_error=error[:500],
         attempts=col(Delivery.attempts) - 1,
     )
 
 
-def mark_failed(session: Session, *, delivery_id: int, error: str) -> bool:
+def mark_failed(
+    session: Session, *, delivery_id: int, error: str, sender: str | None = None
+) -> bool:
     """Give up on a row."""
-    return _set(session, delivery_id, SENDING, status=FAILED, last_error=error[:500])
+    return _set(session, delivery_id, SENDING, sender, status=FAILED, last_error=error[:500])
 
 
 def mark_skipped(session: Session, *, delivery_id: int, reason: str) -> bool:
@@ -273,11 +312,13 @@ def mark_skipped(session: Session, *, delivery_id: int, reason: str) -> bool:
     return _set(session, delivery_id, PENDING, status=SKIPPED, last_error=reason[:500])
 
 
-def mark_blocked(session: Session, *, delivery_id: int, error: str) -> bool:
+def mark_blocked(
+    session: Session, *, delivery_id: int, error: str, sender: str | None = None
+) -> bool:
     """The subscriber blocked the bot: the row is final and the subscription deactivated."""
     row = session.get(Delivery, delivery_id)
     if row is None or not _set(
-        session, delivery_id, SENDING, status=BLOCKED, last_error=error[:500]
+        session, delivery_id, SENDING, sender, status=BLOCKED, last_error=error[:500]
     ):
         return False
     if row.subscription_id is not None:

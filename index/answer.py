@@ -7,20 +7,17 @@ bot/ words it from the locale files. No answer prose is built here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from catalog.models import ProjectPublic
 from index.resolve import resolve
 from index.results import Answer
+from index.searcher import Searcher
 from index.understanding.facts import AMOUNT_CLAUSE, Fact, find_fact, question_kind, yes_no_fact
 from index.understanding.money import format_cny
 from index.understanding.query import query_lang
 from index.understanding.text import normalize
-
-if TYPE_CHECKING:
-    from index.engine import SearchEngine
 
 LIST_SIZE = 5
 OTHERS = 3
@@ -50,7 +47,7 @@ def field_value(p: ProjectPublic, fname: str, lang: str) -> str | None:
     return str(value) if value else None
 
 
-def _similarity(engine: SearchEngine, question: str) -> Callable[[list[str]], list[float]]:
+def _similarity(engine: Searcher, question: str) -> Callable[[list[str]], list[float]]:
     """Embedding similarity of the question with sentences, through the engine's embedder."""
 
     def sims(sentences: list[str]) -> list[float]:
@@ -66,7 +63,7 @@ def _similarity(engine: SearchEngine, question: str) -> Callable[[list[str]], li
 
 
 def _fact(
-    engine: SearchEngine,
+    engine: Searcher,
     question: str,
     kind: str,
     p: ProjectPublic,
@@ -93,7 +90,7 @@ def _fact(
     return None
 
 
-def _listing(engine: SearchEngine, question: str, lang: str, *, which: bool) -> Answer:
+def _listing(engine: Searcher, question: str, lang: str, *, which: bool) -> Answer:
     result = engine.search(question, k=LIST_SIZE)
     if result.notice == "empty_catalog":
         return Answer(question, "none", [], lang=lang, notice="empty_catalog")
@@ -103,7 +100,7 @@ def _listing(engine: SearchEngine, question: str, lang: str, *, which: bool) -> 
     return Answer(question, "list", projects, lang=lang, total=result.total, which=which)
 
 
-def answer_question(engine: SearchEngine, question: str) -> Answer:
+def answer_question(engine: Searcher, question: str) -> Answer:
     """What the bot says to a free-text question."""
     norm = normalize(question or "")
     lang = query_lang(norm)

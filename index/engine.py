@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from catalog.models import PUBLISHED, ProjectPublic
+from index.answer import answer_question
 from index.ranking import (
     ALL_LEGS,
     DENSE_POOL,
@@ -26,6 +27,7 @@ from index.ranking import (
     vector_query,
 )
 from index.results import Answer, Hit, SearchResult, SyncReport
+from index.similar import similar_ids
 from index.store import storage
 from index.store.documents import (
     current_hashes,
@@ -242,8 +244,6 @@ class SearchEngine:
 
     def similar(self, code: str, *, k: int = 5, same: str | None = None) -> list[Hit]:
         """Published projects nearest to this one in the vector index (same region/sector)."""
-        from index.similar import similar_ids
-
         with self._lock:
             pairs = similar_ids(self._require(), code, max(0, int(k)), same)
         projects = self._projects_by_ids([pid for pid, _ in pairs])
@@ -251,8 +251,6 @@ class SearchEngine:
 
     def ask(self, question: str) -> Answer:
         """Answer a question about one project's attribute, or list the best matches."""
-        from index.answer import answer_question
-
         return answer_question(self, question)
 
     # -------------------------------------------------------------- internals

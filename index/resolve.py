@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from catalog.models import ProjectPublic
+from index.searcher import Searcher
 from index.understanding.facts import (
     COOPERATION,
     EN_ASKING,
@@ -23,9 +23,6 @@ from index.understanding.facts import (
     YES_NO,
 )
 from index.understanding.text import cjk_fraction, normalize, tokenize
-
-if TYPE_CHECKING:
-    from index.engine import SearchEngine
 
 POOL = 10
 MIN_COVER = 0.34  # share of the mention's bigrams a project must hold
@@ -155,7 +152,7 @@ def _names_present(question: str, p: ProjectPublic) -> bool:
     return True
 
 
-def resolve(engine: SearchEngine, question: str) -> Resolution:
+def resolve(engine: Searcher, question: str) -> Resolution:
     """The project the question asks about, tolerant of partial names; None when none fits."""
     said = mention(question)
     pool: dict[str, tuple[ProjectPublic, int]] = {}

@@ -100,7 +100,7 @@ def _shared() -> Services:
 
 def shared_services() -> Services:
     """Fresh Services (own throttle) over the shared indexed test catalog."""
-    return dataclasses.replace(_shared(), throttle=Throttle(), extras={})
+    return dataclasses.replace(_shared(), throttle=Throttle(), profile_options=None)
 
 
 def bare_services(data_dir: Path, search: Any = None) -> Services:

@@ -3,7 +3,9 @@
 It answers like Telegram (the in-memory bot.local.api.LocalBotAPI does the methods), serves
 getUpdates long polling with timeout and offset, file downloads under /file/bot<token>/, records
 every call, and lets a test act as users: send messages, press buttons, type inline queries,
-upload documents, then wait for the bot's answers. Faults (429 / 500 / 403) can be injected.
+upload documents, then wait for the bot's answers. Faults (429 / 500 / 403) can be injected, and
+answers delayed past the client's timeout (done, but the bot cannot know). Like Telegram, it
+serves one getUpdates at a time: a second one ends the waiting one with 409 Conflict.
 
     async with FakeBotAPI() as server:
         env["TUIJIE_TELEGRAM_API_URL"] = server.base_url
@@ -19,6 +21,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +29,10 @@ from aiohttp import web
 from bot.local.api import BotAPIError, Call, Fault, LocalBotAPI
 
 TOKEN = "123:fake-token"
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is "
+    "running"
+)
 STR_KEYS = {
     "text", "caption", "query", "next_offset", "parse_mode", "callback_query_id",
     "inline_query_id", "file_id", "description", "short_description", "language_code", "url",
@@ -43,6 +50,26 @@ def _coerce(key: str, value: str) -> Any:
         return value
 
 
+@dataclass
+class SlowAnswer:
+    """Calls of `method` to matching chats are answered `seconds` late, `count` times."""
+
+    method: str
+    seconds: float
+    chat: Callable[[int | None], bool]
+    count: int = 1
+
+    def applies(self, method: str, params: dict[str, Any], status: int) -> bool:
+        """True (and counted) for a successful matching call while the count lasts."""
+        chat = params.get("chat_id")
+        if self.count <= 0 or method != self.method or status != 200:
+            return False
+        if not self.chat(int(chat) if chat is not None else None):
+            return False
+        self.count -= 1
+        return True
+
+
 class FakeBotAPI:
     """The server; one bot (token), any number of users."""
 
@@ -54,6 +81,9 @@ class FakeBotAPI:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.get_updates_calls = 0
+        self.conflicts = 0  # getUpdates ended with 409 because another one came in
+        self.slow: list[SlowAnswer] = []
+        self._poll: asyncio.Event | None = None  # set to end the getUpdates now waiting
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> FakeBotAPI:
@@ -115,10 +145,18 @@ class FakeBotAPI:
         method = request.match_info["method"]
         params, files = await self._params(request)
         if method.lower() == "getupdates":
-            return web.json_response({"ok": True, "result": await self._get_updates(params)})
+            updates = await self._get_updates(params)
+            if updates is None:
+                body = {"ok": False, "error_code": 409, "description": CONFLICT}
+                return web.json_response(body, status=409)
+            return web.json_response({"ok": True, "result": updates})
         status, body = self.api.call(method, params, files)
         async with self._changed:
             self._changed.notify_all()
+        for slow in self.slow:
+            if slow.applies(method, params, status):
+                await asyncio.sleep(slow.seconds)  # done, but the answer comes too late
+                break
         return web.json_response(body, status=status)
 
     async def _file(self, request: web.Request) -> web.Response:
@@ -129,20 +167,34 @@ class FakeBotAPI:
         except BotAPIError:
             return web.Response(status=404)
 
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """Long polling as Telegram does it: one getUpdates at a time per bot. A new one ends
+        the one still waiting, which is answered 409 Conflict (None here): two processes polling
+        with one token take turns, each told that another instance is running."""
         self.get_updates_calls += 1
+        if self._poll is not None:
+            self._poll.set()
+        ended = self._poll = asyncio.Event()
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
         if offset:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
         deadline = time.monotonic() + timeout
-        async with self._changed:
-            while not self.updates and time.monotonic() < deadline:
-                try:
-                    await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
-                except TimeoutError:
-                    break
+        try:
+            async with self._changed:
+                self._changed.notify_all()  # wakes the poll just ended
+                while not self.updates and not ended.is_set() and time.monotonic() < deadline:
+                    try:
+                        await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
+                    except TimeoutError:
+                        break
+        finally:
+            if self._poll is ended:
+                self._poll = None
+        if ended.is_set():
+            self.conflicts += 1
+            return None
         return self.updates[:limit]
 
     async def push(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +226,13 @@ class FakeBotAPI:
     ) -> dict[str, Any]:
         """The user uploads a file (optionally with a caption such as /import)."""
         return await self.push(self.api.user_document(user_id, file_name, content, caption=caption))
+
+    def answer_late(
+        self, method: str, seconds: float, *, chat: Callable[[int | None], bool], count: int = 1
+    ) -> None:
+        """Carry out `count` matching calls (a sendMessage is delivered) but answer each only
+        after `seconds`: past the client's read timeout, the request timed out for the bot."""
+        self.slow.append(SlowAnswer(method, seconds, chat, count))
 
     def add_fault(self, fault: Fault) -> None:
         """Answer matching calls with an error (429 / 500 / 403) `fault.count` times."""

@@ -88,7 +88,7 @@ async def test_every_admin_command_refuses_others_the_same_way(
     bot: BotHarness, command: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = catalog_snapshot(bot)
-    with caplog.at_level(logging.WARNING, logger="bot.permissions"):
+    with caplog.at_level(logging.WARNING, logger="bot.handlers.permissions"):
         calls = await bot.send(INVESTOR, command)
     assert calls.methods == ["sendMessage"]
     assert calls.texts() == ["⛔ This command is for catalog admins only."]
@@ -100,7 +100,7 @@ async def test_document_upload_is_refused_for_non_admins(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = catalog_snapshot(bot)
-    with caplog.at_level(logging.WARNING, logger="bot.permissions"):
+    with caplog.at_level(logging.WARNING, logger="bot.handlers.permissions"):
         calls = await bot.send_document(INVESTOR, "c.jsonl", jsonl({"code": "Z"}))
     assert calls.texts() == ["⛔ This command is for catalog admins only."]
     assert "getFile" not in calls.methods

@@ -126,6 +126,7 @@ async def test_broadcast_survives_sigkill_and_delivers_exactly_once(tmp_path: Pa
             "TUIJIE_TELEGRAM_API_URL": server.base_url,
             "TUIJIE_DATA_DIR": str(tmp_path / "data"),
             "TUIJIE_ADMIN_IDS": str(ADMIN),
+            "TUIJIE_SENDER_LEASE_SECONDS": "3",  # a restart waits for the killed one's lease
         }
         env.pop("TUIJIE_DATABASE_URL", None)
         bot = Bot(env, tmp_path / "bot.log")

@@ -44,7 +44,8 @@ MOVES: dict[str, str] = {
     "bot.cli_search": "bot.cli.search",
     "bot.reachability": "bot.cli.reachability",
     # bot: the terminal chat's in-memory Bot API
-    "bot.apirules": "bot.local.apirules",
+    "bot.apirules": "bot.views.apirules",  # Telegram's rules: rendering keeps to them too
+    "bot.local.apirules": "bot.views.apirules",
     "bot.localapi": "bot.local.api",
     "bot.localchats": "bot.local.chats",
     "bot.localrequest": "bot.local.request",
@@ -56,6 +57,7 @@ MOVES: dict[str, str] = {
     "bot.handlers.admin_leads": "bot.handlers.admin.leads",
     "bot.handlers.admin_stats": "bot.handlers.admin.stats",
     "bot.downloads": "bot.handlers.admin.downloads",
+    "bot.permissions": "bot.handlers.permissions",
     "bot.handlers.details": "bot.handlers.investor.details",
     "bot.handlers.forget": "bot.handlers.investor.forget",
     "bot.handlers.inline": "bot.handlers.investor.inline",
@@ -125,10 +127,14 @@ def _longest(dotted: str, names: frozenset[str] | dict[str, str]) -> str | None:
     return None
 
 
-def map_dotted(dotted: str) -> str:
-    """`bot.localapi.MAX_TEXT` -> `bot.local.api.MAX_TEXT`; a path already new stays as it is."""
+def map_dotted(dotted: str, *, module: bool = False) -> str:
+    """`bot.localapi.MAX_TEXT` -> `bot.local.api.MAX_TEXT`; a path already new stays as it is.
+
+    `module`: the path names a module holding attributes (`from X import name`), so
+    `bot.handlers.admin` is the old module there, and the new package anywhere else.
+    """
     old = _longest(dotted, MOVES)
-    if old is None:
+    if old is None or (dotted in NEW_PACKAGES and not module):
         return dotted
     new = _longest(dotted, NEW_MODULES)
     if new is not None and len(new) > len(old):
@@ -166,7 +172,7 @@ def _from_import(node: ast.ImportFrom, indent: str) -> list[str] | None:
         elif full in NEW_MODULES or alias.name == "*":
             groups.setdefault(node.module, []).append(_alias(alias))
         else:
-            groups.setdefault(map_dotted(node.module), []).append(_alias(alias))
+            groups.setdefault(map_dotted(node.module, module=True), []).append(_alias(alias))
     if list(groups) == [node.module]:
         return None
     out = []

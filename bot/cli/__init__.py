@@ -8,9 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from bot.settings import Settings
+from bot.settings import BadSettings, Settings, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -204,12 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in ("alembic", "sentence_transformers", "jieba"):
             logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        settings = Settings()
-        handler: Handler = args.handler
-        return handler(args, settings)
-    except ValidationError as exc:
+        settings = load_settings()
+    except BadSettings as exc:
         print(f"tuijie: bad setting: {exc}", file=sys.stderr)
         return 2
+    try:
+        handler: Handler = args.handler
+        return handler(args, settings)
     except KeyboardInterrupt:
         return 130
 

@@ -59,6 +59,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.error import TelegramError
 
     from bot.app import build_application
+    from bot.cli.poll_conflict import EXIT_CONFLICT, ConflictWatch
     from bot.cli.reachability import check_telegram, failure_sentence
 
     redact_logs(settings.telegram_bot_token.get_secret_value())
@@ -66,7 +67,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if problem is not None:
         print(problem, file=sys.stderr)
         return 3
-    application = build_application(settings)
+    conflicts = ConflictWatch(settings.poll_conflict_seconds)  # 409: another instance polls
+    application = build_application(settings, get_updates_request=conflicts.request())
+    conflicts.attach(application)
     logging.getLogger(__name__).info(
         "starting the bot (long polling) against %s", _host(settings.telegram_api_url)
     )
@@ -75,6 +78,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     except TelegramError as exc:  # Telegram went away or refused us while starting
         print(failure_sentence(exc, settings), file=sys.stderr)
         return 3
+    if conflicts.gave_up:  # another instance was polling first: it stays, this one leaves
+        print(conflicts.sentence, file=sys.stderr)
+        return EXIT_CONFLICT
     return 0
 
 

@@ -1,10 +1,13 @@
 """The outbox sender: delivers batch digests under Telegram's limits and resumes after a crash.
 
-One asyncio task (started from post_init) feeds pending Delivery rows to a few workers. Each
-worker takes a send slot from the shared SendLimiter FIRST, then commits the row "sending",
-then makes the request and commits the outcome, so the only window where a crash leaves an
-ambiguous row is the request itself. Rows found "sending" at startup become "unknown" and are
-not resent (at-most-once for that window; see catalog/outbox.py and the README).
+Only the process holding the outbox lease sends (outbox_lease.py here); another `tuijie run` on
+the same database (an overlapping restart, webhook replicas) answers users, stands by and takes
+over when that lease is released or expires. The holder's task feeds pending Delivery rows to a
+few workers. Each worker takes a send slot from the shared SendLimiter FIRST, then commits the
+row "sending" (fenced by the lease, naming this process), then makes the request and commits the
+outcome, so the only window where a crash leaves an ambiguous row is the request itself. Rows
+left "sending" by a holder whose lease expired become "unknown" when the next holder takes over
+and are not resent (at-most-once for that window; see catalog/outbox.py and the README).
 Errors: 429 pauses all sends for retry_after, requeues the row (no attempt counted); a timeout
 (maybe delivered) makes it "unknown", resent only on an admin's order; 5xx / connection errors
 retry with backoff up to max_attempts, then "failed"; 403 "blocked" (unsubscribed); 4xx "failed".
@@ -25,12 +28,12 @@ from sqlmodel import Session
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
 
 from bot.delivery.digest import Message, digest_for
+from bot.delivery.outbox_lease import LeaseKeeper
+from bot.delivery.progress import ProgressReporter, Watch, progress_text
 from bot.delivery.ratelimit import SendLimiter, TelegramRateLimiter, retry_after_seconds
-from bot.services import KEY, Services
-from bot.views.i18n import normalize_lang, t
+from bot.views.i18n import normalize_lang
 from catalog import outbox
 from catalog.db import session_scope
 from catalog.investors import get_investor
@@ -38,6 +41,7 @@ from catalog.models import Delivery
 
 _log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+__all__ = ["Message", "Sender", "SenderConfig", "Watch", "make_sender", "progress_text"]
 
 # Builds the digest for one row (blocking; run in a thread); None = nothing left to send.
 Renderer = Callable[[Delivery], Message | None]
@@ -52,37 +56,7 @@ class SenderConfig:
     progress_every: float = 5.0
     poll_every: float = 5.0
     stop_timeout: float = 10.0
-
-
-@dataclass
-class Watch:
-    """An admin's progress message for one batch, edited as the batch goes out."""
-
-    batch: str
-    chat_id: int
-    message_id: int
-    lang: str
-    last_text: str = ""
-    edited_at: float = 0.0
-
-
-def progress_text(lang: str, progress: outbox.Progress) -> str:
-    """The progress (or final) line an admin sees for a batch."""
-    counts = {
-        "batch": progress.batch,
-        "sent": progress.of(outbox.SENT),
-        "skipped": progress.of(outbox.SKIPPED),
-        "failed": progress.of(outbox.FAILED),
-        "blocked": progress.of(outbox.BLOCKED),
-        "unknown": progress.of(outbox.UNKNOWN),
-        "done": progress.finished,
-        "total": progress.total,
-    }
-    key = "broadcast.done" if progress.done else "broadcast.progress"
-    text = t(lang, key, **counts)
-    if progress.of(outbox.UNKNOWN):
-        text += "\n" + t(lang, "broadcast.unknown", **counts)
-    return text
+    lease_seconds: float = 30.0  # the outbox lease lasts this long without a renewal
 
 
 @dataclass
@@ -98,16 +72,27 @@ class Sender:
     admin_lang: Callable[[int], str] = lambda _user_id: "zh"
     _busy: set[int] = field(default_factory=set)
     _not_before: dict[int, float] = field(default_factory=dict)
-    _watches: dict[str, Watch] = field(default_factory=dict)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: bool = False
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    lease: LeaseKeeper = field(init=False)
+    progress: ProgressReporter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lease = LeaseKeeper(self.db, self.config.lease_seconds)
+        self.progress = ProgressReporter(
+            self.bot,
+            self.db,
+            self.admin_lang,
+            self.config.progress_every,
+            busiest=lambda: self.limiter.busiest,
+        )
 
     # --- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> asyncio.Task[None]:
-        """Start the sender task (resolves interrupted rows first, then resumes pending ones)."""
+        """Start the sender task: it sends while it holds the outbox lease, else stands by."""
         task = asyncio.create_task(self.run(), name="tuijie-outbox-sender")
         self._tasks.append(task)
         return task
@@ -128,25 +113,63 @@ class Sender:
             await asyncio.gather(*late, return_exceptions=True)
 
     async def run(self) -> None:
-        """Resolve crash leftovers, announce resumed batches, then feed the workers forever."""
+        """Report progress; send while holding the outbox lease, else stand by and retry."""
+        reporter = asyncio.create_task(self.progress.run(), name="tuijie-outbox-progress")
+        standby = False
+        try:
+            while not self._stopping:
+                try:
+                    if await self.lease.acquire():
+                        standby = False
+                        await self._hold()
+                        continue
+                    if not standby and not self._stopping:
+                        standby = True
+                        await self._say_standby()
+                except Exception:  # a database error mid-way: the lease loop must go on
+                    _log.exception("the outbox sender failed; trying again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), self.lease.every)
+                self._changed.clear()
+        finally:
+            reporter.cancel()
+            await asyncio.gather(reporter, return_exceptions=True)
+            await self.lease.release()
+
+    async def _say_standby(self) -> None:
+        info = await asyncio.to_thread(self.lease.current)
+        _log.info(
+            "another process (%s) sends the outbox for %.0f s more unless it renews;"
+            " this one answers users and takes over when that lease ends",
+            info.holder,
+            info.seconds_left,
+        )
+
+    async def _hold(self) -> None:
+        """Holding the lease: resolve what a dead holder left, then feed the workers until this
+        process stops or loses the lease."""
+        _log.info("this process sends the outbox (lease holder %s)", self.lease.holder)
         interrupted = await asyncio.to_thread(self._resolve_interrupted)
         if interrupted:
             _log.warning("%d digest(s) were interrupted mid-send; marked unknown", interrupted)
-        await self._resume_watches()
+        await self.progress.resume()
         queue: asyncio.Queue[Delivery] = asyncio.Queue()
         workers = [
             asyncio.create_task(self._worker(queue), name=f"tuijie-outbox-worker-{i}")
             for i in range(self.config.workers)
         ]
-        reporter = asyncio.create_task(self._report_loop(), name="tuijie-outbox-progress")
+        keeper = asyncio.create_task(self.lease.keep(self._changed.set), name="tuijie-lease")
         try:
             await self._feed(queue)
         finally:
+            keeper.cancel()
             for _ in workers:
                 queue.put_nowait(_STOP)
-            await asyncio.gather(*workers, return_exceptions=True)
-            reporter.cancel()
-            await asyncio.gather(reporter, return_exceptions=True)
+            await asyncio.gather(keeper, *workers, return_exceptions=True)
+        if not self.lease.held and not self._stopping:
+            _log.warning(
+                "the outbox lease was lost (taken over, or no renewal in time): standing by"
+            )
 
     # --- feeding ---------------------------------------------------------------------------
 
@@ -160,7 +183,7 @@ class Sender:
 
     async def _feed(self, queue: asyncio.Queue[Delivery]) -> None:
         depth = self.config.workers * 2
-        while not self._stopping:
+        while not self._stopping and self.lease.held:
             self._changed.clear()
             now = time.monotonic()
             waiting = {i: at for i, at in self._not_before.items() if at > now}
@@ -186,7 +209,7 @@ class Sender:
             if row is _STOP:
                 return
             try:
-                if not self._stopping:
+                if not self._stopping and self.lease.held:
                     await self._deliver(row)
             except Exception:
                 _log.exception("delivery %s: unexpected error", row.id)
@@ -201,6 +224,8 @@ class Sender:
             return fn(session, **kwargs)
 
     async def _mark(self, fn: Callable[..., bool], **kwargs: Any) -> bool:
+        """Record a claim or an outcome of this process's claim (named by its lease holder id)."""
+        kwargs["sender"] = self.lease.holder
         return await asyncio.to_thread(self._update, fn, **kwargs)
 
     def _count(self, outcome: str) -> None:
@@ -214,7 +239,10 @@ class Sender:
         rid = row.id or 0
         message = await asyncio.to_thread(self.render, row)
         if message is None:
-            await self._mark(outbox.mark_skipped, delivery_id=rid, reason="nothing left to send")
+            reason = "nothing left to send"
+            await asyncio.to_thread(
+                self._update, outbox.mark_skipped, delivery_id=rid, reason=reason
+            )
             self._count(outbox.SKIPPED)
             return
         await self.limiter.acquire(bulk=True, chat_id=row.chat_id)
@@ -276,71 +304,8 @@ class Sender:
 
     async def watch(self, *, batch: str, chat_id: int, message_id: int, lang: str) -> None:
         """Edit this message with the batch's progress until it is done."""
-        self._watches[batch] = Watch(batch, chat_id, message_id, lang)
+        self.progress.watch(batch=batch, chat_id=chat_id, message_id=message_id, lang=lang)
         self._changed.set()
-
-    def _progress(self, batch: str) -> outbox.Progress:
-        with Session(self.db) as session:
-            return outbox.progress(session, batch_code=batch)
-
-    def _announcers(self) -> list[tuple[str, int | None]]:
-        with Session(self.db) as session:
-            found = []
-            for code in outbox.batches_in_flight(session):
-                batch = outbox.get_batch(session, code=code)
-                found.append((code, batch.announced_by if batch else None))
-            return found
-
-    async def _resume_watches(self) -> None:
-        """After a restart, tell each publishing admin that their batch is going out again."""
-        for batch, admin_id in await asyncio.to_thread(self._announcers):
-            if admin_id is None or batch in self._watches:
-                continue
-            lang = await asyncio.to_thread(self.admin_lang, admin_id)
-            progress = await asyncio.to_thread(self._progress, batch)
-            text = t(lang, "broadcast.resumed", batch=batch) + "\n" + progress_text(lang, progress)
-            try:
-                sent = await self.bot.send_message(chat_id=admin_id, text=text)
-            except TelegramError as exc:
-                _log.warning(
-                    "cannot tell admin %s about resumed batch %s: %s", admin_id, batch, exc
-                )
-                continue
-            self._watches[batch] = Watch(batch, admin_id, sent.message_id, lang, text)
-
-    async def _report_loop(self) -> None:
-        while True:
-            await asyncio.sleep(min(1.0, self.config.progress_every))
-            for watch in list(self._watches.values()):
-                try:
-                    await self._report(watch)
-                except Exception:
-                    _log.exception("progress report for batch %s failed", watch.batch)
-
-    async def _report(self, watch: Watch) -> None:
-        """Edit the admin's message if the figures changed (at most every progress_every)."""
-        progress = await asyncio.to_thread(self._progress, watch.batch)
-        now = time.monotonic()
-        if not progress.done and now - watch.edited_at < self.config.progress_every:
-            return
-        text = progress_text(watch.lang, progress)
-        if text != watch.last_text:
-            try:
-                await self.bot.edit_message_text(
-                    chat_id=watch.chat_id, message_id=watch.message_id, text=text
-                )
-            except BadRequest as exc:
-                if "not modified" not in str(exc).lower():
-                    raise
-            watch.last_text, watch.edited_at = text, now
-        if progress.done:
-            self._watches.pop(watch.batch, None)
-            _log.info(
-                "batch %s done: %s; busiest second so far: %d messages",
-                watch.batch,
-                progress.counts,
-                self.limiter.busiest,
-            )
 
 
 _STOP: Any = object()
@@ -354,47 +319,26 @@ def make_sender(bot: Bot, db: Engine, render: Renderer, **kwargs: Any) -> Sender
     return Sender(bot, db, render, SendLimiter(), **kwargs)
 
 
-# --- wiring into the application (called from bot/app.py post_init / post_shutdown) ----------
-
-SENDER_KEY = "broadcast.sender"
+# --- wiring: bot/app.py starts one sender in post_init and stops it in post_shutdown ---------
 
 
-def _admin_lang(svc: Services) -> Callable[[int], str]:
+def _admin_lang(db: Engine) -> Callable[[int], str]:
     def lang(user_id: int) -> str:
-        with Session(svc.db) as session:
+        with Session(db) as session:
             investor = get_investor(session, telegram_user_id=user_id)
         return normalize_lang(investor.language) if investor and investor.language else "zh"
 
     return lang
 
 
-async def start_broadcast(app: Application[Any, Any, Any, Any, Any, Any]) -> Sender | None:
+def start_sender(bot: Bot, db: Engine, *, lease_seconds: float) -> Sender:
     """Start the outbox sender (resuming whatever a previous process left pending)."""
-    svc = app.bot_data.get(KEY)
-    if not isinstance(svc, Services):
-        return None
-    username = app.bot.username or "tuijie_bot"
+    username = bot.username or "tuijie_bot"
 
     def render(row: Delivery) -> Message | None:
-        return digest_for(svc.db, row, username)
+        return digest_for(db, row, username)
 
-    sender = make_sender(app.bot, svc.db, render, admin_lang=_admin_lang(svc))
-    svc.extras[SENDER_KEY] = sender
+    config = SenderConfig(lease_seconds=lease_seconds)
+    sender = make_sender(bot, db, render, config=config, admin_lang=_admin_lang(db))
     sender.start()
     return sender
-
-
-async def stop_broadcast(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop the sender, letting in-flight sends finish."""
-    svc = app.bot_data.get(KEY)
-    if isinstance(svc, Services):
-        sender = svc.extras.pop(SENDER_KEY, None)
-        if isinstance(sender, Sender):
-            await sender.stop()
-
-
-def sender_of(context: Any) -> Sender | None:
-    """The running sender, if any (handlers call wake()/watch() on it)."""
-    svc = context.application.bot_data.get(KEY)
-    sender = svc.extras.get(SENDER_KEY) if isinstance(svc, Services) else None
-    return sender if isinstance(sender, Sender) else None

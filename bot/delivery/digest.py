@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from telegram import InlineKeyboardMarkup
 
-from bot.local.api import MAX_TEXT
+from bot.views.apirules import MAX_TEXT
 from bot.views.i18n import normalize_lang, t
 from bot.views.render import card, esc, project_buttons
 from catalog.models import PUBLISHED, Delivery, Investor, ProjectPublic, Subscription

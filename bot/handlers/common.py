@@ -11,18 +11,17 @@ from typing import Any, TypeVar
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
-from bot.services import Services, services
+from bot.context import BotContext
+from bot.services import Services
 from bot.views.i18n import lang_from_code, normalize_lang, text_lang
 from bot.views.render import split_message
 from catalog.db import session_scope
 from catalog.investors import get_investor
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
-LANG_KEY = "lang"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -70,24 +69,16 @@ async def lang_of(update: Update, context: Context) -> str:
     words (a button press, a bare command, an amount).
     """
     user = update.effective_user
-    data = context.user_data
-    if user is None or data is None:
+    if user is None or context.user_data is None:
         return "en"
-    if LANG_KEY not in data:
-        stored = await blocking(_stored_language, services(context), user.id)
-        data[LANG_KEY] = normalize_lang(stored) if stored else None
-    chosen = data[LANG_KEY]
-    if chosen:
-        return str(chosen)
+    if not context.lang_known:
+        stored = await blocking(_stored_language, context.services, user.id)
+        context.lang = normalize_lang(stored) if stored else None
+    if context.lang:
+        return context.lang
     message = update.message  # the user's own words (a button's message is the bot's)
     written = text_lang(message.text or message.caption if message is not None else None)
     return written or lang_from_code(user.language_code)
-
-
-def remember_language(context: Context, lang: str) -> None:
-    """Cache a newly chosen language for this user."""
-    if context.user_data is not None:
-        context.user_data[LANG_KEY] = lang
 
 
 def bot_username(context: Context) -> str:

@@ -3,7 +3,7 @@
 Used by `tuijie chat` (the bot in a terminal) and by the tests (the recording request object and
 the fake HTTP server). It validates what Telegram validates and the bot could get wrong: HTML
 markup, message length, button data, unknown chats, "message is not modified". The rules live
-in bot/local/apirules.py, the users' side (chats, messages, files, the updates users cause) in
+in bot/views/apirules.py, the users' side (chats, messages, files, the updates users cause) in
 bot/local/chats.py; this module holds the methods, the call records and fault injection.
 """
 
@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.local.apirules import (
+from bot.local.chats import LocalChats
+from bot.views.apirules import (
     ALLOWED_TAGS,
     MAX_TEXT,
     BotAPIError,
@@ -23,7 +24,6 @@ from bot.local.apirules import (
     parse_html,
     utf16_len,
 )
-from bot.local.chats import LocalChats
 
 BOT_ID = 7_000_000_001
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")

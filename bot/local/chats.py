@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.local.apirules import BotAPIError
+from bot.views.apirules import BotAPIError
 
 
 @dataclass

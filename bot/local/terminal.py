@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.handlers.common import LANG_KEY
+from bot.context import LANG_KEY
 from bot.local.api import Call, LocalBotAPI
 from bot.local.files import DEFAULT_FOLDER, FileSaver, UploadError, upload
 from bot.local.request import LocalRequest

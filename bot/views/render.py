@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.local.apirules import MAX_TEXT, utf16_len
+from bot.views.apirules import MAX_TEXT, utf16_len
 from bot.views.i18n import base_lang, has_key, script, t
 from bot.views.links import share_url
 from catalog.models import ProjectPublic

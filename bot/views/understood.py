@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bot.views.i18n import base_lang, has_key, script, t
 from bot.views.render import region_label, sector_label
-from index.results import Understanding
 from index.understanding.money import format_cny
+from index.understanding.understood import Understanding
 
 
 def _value(lang: str, value: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.results import Understanding
 from index.understanding.amounts import find_amounts, zh_number
 from index.understanding.periods import find_term, find_year
 from index.understanding.regions import Place, find_group, gazetteer
@@ -18,6 +17,7 @@ from index.understanding.text import (
     normalize,
     tokenize,
 )
+from index.understanding.understood import Understanding
 
 MAX_QUERY_CHARS = 500
 

@@ -21,8 +21,8 @@ from telegram.warnings import PTBUserWarning
 from bot.handlers.admin.commands import actor, command_rest, describe_errors, refresh_index
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
 from bot.handlers.conversation import left_for_something_else, stops
-from bot.permissions import admin_only
-from bot.services import Services, services
+from bot.handlers.permissions import admin_only
+from bot.services import Services
 from bot.views.i18n import t
 from bot.views.render import esc
 from catalog import admin
@@ -98,7 +98,7 @@ async def _finish(
     answered (/cancel still drops it)."""
     fault: str | None
     try:
-        change = await blocking(_save, services(context), values, actor(update))
+        change = await blocking(_save, context.services, values, actor(update))
     except admin.ProjectExists as exc:
         problem, fault = t(lang, "admin.add.exists", code=esc(exc.code)), "code"
     except admin.InvalidProject as exc:
@@ -179,7 +179,7 @@ async def add_answer(update: Update, context: Context) -> int:
     value, errors = admin.check_field(name, text, state["values"])
     if name in admin.REQUIRED_ORDER and value is None:
         errors = errors or [RowError(0, name, t(lang, "admin.add.empty"))]
-    if not errors and name == "code" and await blocking(_code_taken, services(context), value):
+    if not errors and name == "code" and await blocking(_code_taken, context.services, value):
         problem = t(lang, "admin.add.exists", code=esc(value))
         return await _ask_again(update, context, lang, state, problem)
     if errors:

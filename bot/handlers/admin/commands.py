@@ -19,11 +19,10 @@ from typing import Any
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.delivery.broadcast import sender_of
 from bot.delivery.digest import select_codes
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
-from bot.permissions import admin_only
-from bot.services import Services, services
+from bot.handlers.permissions import admin_only
+from bot.services import Services
 from bot.views.i18n import t
 from bot.views.render import esc, money
 from catalog import admin, audit, outbox
@@ -59,7 +58,7 @@ def command_rest(update: Update) -> str:
 async def refresh_index(context: Context, codes: Iterable[str]) -> None:
     """Make the search index follow a committed catalog change (in a thread)."""
     wanted = sorted(set(codes))
-    svc = services(context)
+    svc = context.services
     if not wanted or svc.search is None:
         return
     try:
@@ -129,7 +128,7 @@ async def cmd_edit(update: Update, context: Context) -> None:
         await reply(update, context, t(lang, "admin.usage.edit", fields=esc(fields)))
         return
     try:
-        change = await blocking(_edit, services(context), code, text, actor(update))
+        change = await blocking(_edit, context.services, code, text, actor(update))
     except ProjectNotFound:
         await reply(update, context, t(lang, "admin.not_found", code=esc(code)))
         return
@@ -163,7 +162,7 @@ async def _set_status(update: Update, context: Context, *, withdraw: bool) -> No
         await reply(update, context, t(lang, f"admin.usage.{name}"))
         return
     try:
-        change = await blocking(_status, services(context), code, actor(update), withdraw)
+        change = await blocking(_status, context.services, code, actor(update), withdraw)
     except ProjectNotFound:
         await reply(update, context, t(lang, "admin.not_found", code=esc(code)))
         return
@@ -196,7 +195,7 @@ async def cmd_export(update: Update, context: Context) -> None:
     if fmt not in FORMATS:
         await reply(update, context, t(lang, "admin.usage.export"))
         return
-    svc = services(context)
+    svc = context.services
     name = f"tuijie-catalog-{datetime.now(UTC):%Y%m%d-%H%M}.{fmt}"
     with tempfile.TemporaryDirectory(dir=_work_dir(svc)) as tmp:
         path = Path(tmp) / name
@@ -266,7 +265,7 @@ async def cmd_audit(update: Update, context: Context) -> None:
     """/audit [CODE]: who changed what, newest first, ten at a time."""
     lang = await lang_of(update, context)
     code = command_rest(update).split(maxsplit=1)[0] if command_rest(update) else None
-    entries, total = await blocking(_audit_page, services(context), code, 0)
+    entries, total = await blocking(_audit_page, context.services, code, 0)
     text = _audit_text(lang, code, entries, total, 0)
     await reply(update, context, text, _audit_markup(lang, code, 0, total))
 
@@ -282,7 +281,7 @@ async def on_audit_page(update: Update, context: Context) -> None:
         await query.answer()
         return
     offset, code = int(match.group(1)), match.group(2) or None
-    entries, total = await blocking(_audit_page, services(context), code, offset)
+    entries, total = await blocking(_audit_page, context.services, code, offset)
     await query.answer()
     text = _audit_text(lang, code, entries, total, offset)
     await edit(update, context, text, _audit_markup(lang, code, offset, total))
@@ -337,7 +336,7 @@ def _resend_uncertain(svc: Services, batch: str, admin_id: int) -> int:
 async def cmd_publish(update: Update, context: Context) -> None:
     """/publish BATCH: announce a batch to subscribers, once; progress is edited in place."""
     lang = await lang_of(update, context)
-    svc = services(context)
+    svc = context.services
     user = update.effective_user
     chat = update.effective_chat
     assert user is not None and chat is not None
@@ -346,7 +345,7 @@ async def cmd_publish(update: Update, context: Context) -> None:
     if len(words) == 2 and words[1] == RESEND_UNCERTAIN:
         count = await blocking(_resend_uncertain, svc, batch, user.id)
         await reply(update, context, t(lang, "admin.publish.resent", batch=esc(batch), n=count))
-        sender = sender_of(context)
+        sender = svc.sender
         if sender is not None and count:
             sender.wake()
         return
@@ -383,7 +382,7 @@ async def cmd_publish(update: Update, context: Context) -> None:
         skipped=result.skipped,
     )
     message = await reply(update, context, text)
-    sender = sender_of(context)
+    sender = svc.sender
     if sender is not None:
         await sender.watch(
             batch=result.batch, chat_id=chat.id, message_id=message.message_id, lang=lang

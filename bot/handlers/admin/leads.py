@@ -16,8 +16,8 @@ from telegram.ext import Application
 
 from bot.handlers.admin.commands import command_rest
 from bot.handlers.common import Context, blocking, edit, lang_of, reply, send
-from bot.permissions import admin_only
-from bot.services import Services, services
+from bot.handlers.permissions import admin_only
+from bot.services import Services
 from bot.views.i18n import t
 from bot.views.render import esc
 from catalog import leads
@@ -96,7 +96,7 @@ async def cmd_leads(update: Update, context: Context) -> None:
     lang = await lang_of(update, context)
     code = command_rest(update).split(maxsplit=1)[0] if command_rest(update) else None
     try:
-        views = await blocking(_list, services(context), code)
+        views = await blocking(_list, context.services, code)
     except ProjectNotFound:
         await reply(update, context, t(lang, "admin.not_found", code=esc(code)))
         return
@@ -134,7 +134,7 @@ async def on_lead_button(update: Update, context: Context) -> None:
         await query.answer(t(lang, "admin.leads.note_how", id=lead_id), show_alert=True)
         return
     try:
-        view = await blocking(_change, services(context), query.data, update.effective_user.id)
+        view = await blocking(_change, context.services, query.data, update.effective_user.id)
     except CatalogError as exc:
         await query.answer(t(lang, "admin.leads.failed", reason=str(exc))[:190], show_alert=True)
         return
@@ -159,7 +159,7 @@ async def cmd_note(update: Update, context: Context) -> None:
         return
     try:
         view = await blocking(
-            _note, services(context), int(match.group(1)), match.group(2), update.effective_user.id
+            _note, context.services, int(match.group(1)), match.group(2), update.effective_user.id
         )
     except CatalogError as exc:
         await reply(update, context, t(lang, "admin.leads.failed", reason=esc(str(exc))))
@@ -180,7 +180,7 @@ def _stale(svc: Services) -> dict[int, tuple[str, list[leads.LeadView]]]:
 
 async def remind_stale_leads(context: Context) -> None:
     """The daily job: each owner hears of their open leads untouched for 7 days."""
-    for owner, (lang, views) in sorted((await blocking(_stale, services(context))).items()):
+    for owner, (lang, views) in sorted((await blocking(_stale, context.services)).items()):
         body = "\n\n".join(lead_text(lang, view) for view in views)
         text = t(lang, "admin.leads.reminder", n=len(views), days=leads.STALE_DAYS) + "\n\n" + body
         try:

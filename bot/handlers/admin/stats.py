@@ -13,8 +13,8 @@ from telegram import Update
 
 from bot.handlers.admin.commands import command_rest
 from bot.handlers.common import Context, blocking, lang_of, reply
-from bot.permissions import admin_only
-from bot.services import Services, services
+from bot.handlers.permissions import admin_only
+from bot.services import Services
 from bot.views.i18n import t
 from bot.views.office_report import report_workbook, stats_charts
 from bot.views.render import clip, esc
@@ -38,7 +38,7 @@ def _pairs(items: Iterable[tuple[str, int]]) -> str:
 async def cmd_stats(update: Update, context: Context) -> None:
     """/stats: projects by status and batch, audience, interests, frequent and empty queries."""
     lang = await lang_of(update, context)
-    figures, total = await blocking(_stats, services(context))
+    figures, total = await blocking(_stats, context.services)
     batches = "\n".join(
         f"• {esc(batch)}: "
         + ", ".join(f"{t(lang, 'admin.stats.' + s)} {n}" for s, n in sorted(c.items()))
@@ -66,13 +66,13 @@ async def cmd_stats(update: Update, context: Context) -> None:
         top=_pairs(figures.top_queries),
         empty=_pairs(figures.empty_queries),
     )
-    left_out = getattr(services(context).search, "skipped", None) or {}  # no engine in some tests
+    left_out = getattr(context.services.search, "skipped", None) or {}  # no engine in some tests
     skipped = sorted(code for code, _ in left_out.values())
     if skipped:
         codes = ", ".join(f"<code>{esc(ascii(code)[1:-1])}</code>" for code in skipped[:20])
         text += "\n\n" + t(lang, "admin.stats.skipped", codes=codes + (" …" * (len(skipped) > 20)))
     await reply(update, context, text)
-    pictures = await blocking(_charts, services(context), lang)
+    pictures = await blocking(_charts, context.services, lang)
     chat = update.effective_chat
     assert chat is not None
     for png, key in zip(pictures, CHART_CAPTIONS, strict=True):
@@ -120,7 +120,7 @@ async def cmd_report(update: Update, context: Context) -> None:
     except CatalogError as exc:
         await reply(update, context, t(lang, "admin.report.usage", reason=esc(str(exc))))
         return
-    content = await blocking(_report, services(context), period)
+    content = await blocking(_report, context.services, period)
     first, last = period.since.date(), period.last_day
     chat = update.effective_chat
     assert chat is not None

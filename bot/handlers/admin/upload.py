@@ -25,8 +25,8 @@ from telegram.ext import filters
 from bot.handlers.admin.commands import actor, describe_errors, refresh_index
 from bot.handlers.admin.downloads import DownloadFailed, TooBig, download_capped
 from bot.handlers.common import Context, blocking, edit, lang_of, reply
-from bot.permissions import admin_only
-from bot.services import Services, services
+from bot.handlers.permissions import admin_only
+from bot.services import Services
 from bot.views.i18n import t
 from bot.views.render import esc
 from catalog import admin
@@ -173,7 +173,7 @@ async def on_document(update: Update, context: Context) -> None:
         text = t(lang, "admin.import.too_big", size=megabytes, limit=limit_mb)
         await reply(update, context, text)
         return
-    svc = services(context)
+    svc = context.services
     folder = pending_dir(svc)
     await blocking(_cleanup, folder)
     token = secrets.token_urlsafe(12)
@@ -243,7 +243,7 @@ async def on_import_button(update: Update, context: Context) -> None:
     assert query is not None
     lang = await lang_of(update, context)
     match = re.fullmatch(r"adm:imp:(ok|no):(.+)", query.data or "")
-    svc = services(context)
+    svc = context.services
     found = await blocking(_find, svc, match.group(2)) if match else None
     if match is None or found is None:
         await query.answer(t(lang, "admin.import.expired"), show_alert=True)

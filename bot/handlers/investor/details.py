@@ -6,7 +6,7 @@ from sqlmodel import col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.common import Context, blocking, bot_username, lang_of, reply
-from bot.services import Services, services
+from bot.services import Services
 from bot.views.i18n import t
 from bot.views.links import parse_start
 from bot.views.render import card, details, project_buttons, results_keyboard, title
@@ -52,7 +52,7 @@ async def show_similar(update: Update, context: Context) -> None:
     parts = query.data.split(":")
     raw = parts[1] if len(parts) > 1 else ""
     same = parts[2] if len(parts) > 2 else ""
-    svc = services(context)
+    svc = context.services
     project = await blocking(published_project, svc, project_id=int(raw)) if raw.isdigit() else None
     if project is None:
         await query.answer(t(lang, "details.not_found"), show_alert=True)
@@ -78,7 +78,7 @@ async def show_details(update: Update, context: Context) -> None:
     lang = await lang_of(update, context)
     raw = query.data.partition(":")[2]
     project = (
-        await blocking(published_project, services(context), project_id=int(raw))
+        await blocking(published_project, context.services, project_id=int(raw))
         if raw.isdigit()
         else None
     )
@@ -97,7 +97,7 @@ async def open_start_link(update: Update, context: Context, param: str) -> bool:
         return False
     lang = await lang_of(update, context)
     kind, value = target
-    svc = services(context)
+    svc = context.services
     if kind == "id":
         project = await blocking(published_project, svc, project_id=int(value))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.common import Context, blocking, edit, lang_of, reply, user_ref
-from bot.services import Services, services
+from bot.services import Services
 from bot.views.i18n import t
 from catalog.db import session_scope
 from catalog.investors import Forgotten, forget_investor
@@ -40,7 +40,7 @@ async def forget_chosen(update: Update, context: Context) -> None:
     if query.data != "f:yes":
         await edit(update, context, t(lang, "forget.kept"))
         return
-    await blocking(forget, services(context), user_ref(update).telegram_user_id)
+    await blocking(forget, context.services, user_ref(update).telegram_user_id)
     if context.user_data is not None:
         context.user_data.clear()
     await edit(update, context, t(lang, "forget.done"))

@@ -14,7 +14,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.handlers.common import NO_PREVIEW, Context, blocking, bot_username, lang_of
-from bot.services import Services, services
+from bot.services import Services
 from bot.views.i18n import base_lang, script, t
 from bot.views.links import deep_link
 from bot.views.render import card, plain_title
@@ -75,9 +75,7 @@ async def inline_query(update: Update, context: Context) -> None:
     lang = await lang_of(update, context)
     offset = int(query.offset) if query.offset.isdigit() else 0
     offset = min(offset, MAX_OFFSET)
-    projects, total = await blocking(
-        inline_projects, services(context), query.query.strip(), offset
-    )
+    projects, total = await blocking(inline_projects, context.services, query.query.strip(), offset)
     username = bot_username(context)
     results = [_article(lang, p, username) for p in projects]
     following = offset + len(projects)

@@ -33,7 +33,7 @@ from bot.handlers.conversation import (
 )
 from bot.handlers.investor.details import published_project
 from bot.handlers.investor.profile import CONVERSATION_TIMEOUT
-from bot.services import Services, services
+from bot.services import Services
 from bot.views.i18n import normalize_lang, t
 from bot.views.render import esc, plain_title, title
 from catalog.db import session_scope
@@ -189,13 +189,13 @@ async def interest_start(update: Update, context: Context) -> int:
     assert query is not None and query.data is not None and context.user_data is not None
     lang = await lang_of(update, context)
     project = await blocking(
-        published_project, services(context), project_id=int(query.data.removeprefix("i:"))
+        published_project, context.services, project_id=int(query.data.removeprefix("i:"))
     )
     if project is None:
         await query.answer(t(lang, "details.not_found"), show_alert=True)
         return END
     await query.answer()
-    earlier = await blocking(earlier_interest, services(context), user_ref(update), project.id)
+    earlier = await blocking(earlier_interest, context.services, user_ref(update), project.id)
     context.user_data[DRAFT] = Draft(project.id, earlier_day=earlier.day if earlier else None)
     pid = project.id
     markup = InlineKeyboardMarkup(
@@ -236,7 +236,7 @@ async def _finish(update: Update, context: Context, note: str | None) -> int:
     if not isinstance(draft, Draft):
         return END
     user = user_ref(update)
-    done = await blocking(record, services(context), user, draft, note)
+    done = await blocking(record, context.services, user, draft, note)
     if done is None:
         await reply(update, context, t(lang, "details.not_found"))
         return END
@@ -340,7 +340,7 @@ def list_interests(
 async def interests_command(update: Update, context: Context) -> None:
     """/interests: the projects the investor marked, newest first, with details buttons."""
     lang = await lang_of(update, context)
-    items = await blocking(list_interests, services(context), user_ref(update))
+    items = await blocking(list_interests, context.services, user_ref(update))
     if not items:
         await reply(update, context, t(lang, "interests.none"))
         return

@@ -10,11 +10,10 @@ from bot.handlers.common import (
     blocking,
     edit,
     lang_of,
-    remember_language,
     reply,
     user_ref,
 )
-from bot.services import Services, services
+from bot.services import Services
 from bot.views.i18n import LANGS, t
 from catalog.db import session_scope
 from catalog.investors import get_or_create_investor, set_language
@@ -50,7 +49,7 @@ async def lang_chosen(update: Update, context: Context) -> None:
     if lang not in LANGS:
         await query.answer()
         return
-    await blocking(store_language, services(context), user_ref(update), lang)
-    remember_language(context, lang)
+    await blocking(store_language, context.services, user_ref(update), lang)
+    context.lang = lang
     await query.answer()
     await edit(update, context, t(lang, "lang.set"))

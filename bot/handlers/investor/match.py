@@ -16,7 +16,7 @@ from bot.handlers.common import (
     reply,
     user_ref,
 )
-from bot.services import Services, services
+from bot.services import Services
 from bot.views.i18n import t
 from bot.views.render import PAGE_SIZE, card, reason_text, results_keyboard
 from catalog.db import session_scope
@@ -75,7 +75,7 @@ def render_matches(
 async def match_command(update: Update, context: Context) -> None:
     """/match: the best fitting projects for the stored profile."""
     lang = await lang_of(update, context)
-    page = await blocking(run_match, services(context), user_ref(update), 0)
+    page = await blocking(run_match, context.services, user_ref(update), 0)
     body, markup = render_matches(lang, page, bot_username(context))
     await reply(update, context, body, markup)
 
@@ -87,7 +87,7 @@ async def more_matches(update: Update, context: Context) -> None:
     lang = await lang_of(update, context)
     raw = query.data.removeprefix("m:p:")
     offset = int(raw) if raw.isdigit() else 0
-    page = await blocking(run_match, services(context), user_ref(update), offset)
+    page = await blocking(run_match, context.services, user_ref(update), offset)
     if not page.matches:
         await query.answer(t(lang, "search.expired"))
         return

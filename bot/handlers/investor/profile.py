@@ -34,7 +34,7 @@ from bot.handlers.conversation import (
     left_for_something_else,
     stops,
 )
-from bot.services import Services, services
+from bot.services import Services
 from bot.views.i18n import script, t
 from bot.views.render import clip, esc, profile_summary, region_label, sector_label
 from catalog.db import session_scope
@@ -70,7 +70,7 @@ class Draft:
 
 def catalog_options(svc: Services) -> dict[str, list[str]]:
     """Choices offered per step: sectors, provinces, cooperation modes and stages in the catalog."""
-    cached = svc.extras.get("profile.options")
+    cached = svc.profile_options
     if cached and time.monotonic() - cached[0] < OPTIONS_TTL:
         return dict(cached[1])
     taxonomy = load_taxonomy()
@@ -98,7 +98,7 @@ def catalog_options(svc: Services) -> dict[str, list[str]]:
         "cooperation_modes": [m for m, _ in modes.most_common(12)],
         "stages": [s for s, _ in stages.most_common(8)],
     }
-    svc.extras["profile.options"] = (time.monotonic(), options)
+    svc.profile_options = (time.monotonic(), options)
     return options
 
 
@@ -189,7 +189,7 @@ async def _ask(update: Update, context: Context, lang: str, draft: Draft, *, new
         )
         state = TICKET
     else:
-        draft.options = catalog_options(services(context)).get(draft.step, [])
+        draft.options = catalog_options(context.services).get(draft.step, [])
         markup = pick_keyboard(lang, draft)
         state = PICK
     text = t(lang, ASK[draft.step])
@@ -232,7 +232,7 @@ async def profile_command(update: Update, context: Context) -> int:
     and ends (no later handler takes /profile).
     """
     lang = await lang_of(update, context)
-    profile, exists = await blocking(load_profile, services(context), user_ref(update))
+    profile, exists = await blocking(load_profile, context.services, user_ref(update))
     if not exists:
         await reply(update, context, t(lang, "profile.intro"))
         draft = Draft("sectors", [], [], list(STEPS[1:]), True)
@@ -251,7 +251,7 @@ async def menu_choice(update: Update, context: Context) -> int:
     assert query is not None and query.data is not None
     await query.answer()
     lang = await lang_of(update, context)
-    profile, _ = await blocking(load_profile, services(context), user_ref(update))
+    profile, _ = await blocking(load_profile, context.services, user_ref(update))
     if query.data == "p:close":
         await edit(
             update, context, f"{profile_summary(lang, profile)}\n\n{t(lang, 'profile.next')}"
@@ -295,7 +295,7 @@ async def pick_done(update: Update, context: Context) -> int:
     await query.answer()
     lang = await lang_of(update, context)
     draft = _draft(context)
-    svc = services(context)
+    svc = context.services
     user = user_ref(update)
     if draft is None:
         return END
@@ -319,7 +319,7 @@ async def ticket_text(update: Update, context: Context) -> int:
         text = t(lang, "profile.bad_amount", text=esc(clip(message.text)))
         await reply(update, context, text)
         raise ApplicationHandlerStop(TICKET)
-    profile = await blocking(save_step, services(context), user_ref(update), "ticket", parsed)
+    profile = await blocking(save_step, context.services, user_ref(update), "ticket", parsed)
     raise ApplicationHandlerStop(await _advance(update, context, lang, profile))
 
 

@@ -19,7 +19,7 @@ from bot.handlers.common import (
     reply,
     user_ref,
 )
-from bot.services import Services, services
+from bot.services import Services
 from bot.views.answers import answer_lang, render_answer_text
 from bot.views.i18n import base_lang, script, t, to_simplified
 from bot.views.render import (
@@ -189,7 +189,7 @@ def render_answer(lang: str, answer: Answer, username: str) -> tuple[str, Inline
 async def answer_text(update: Update, context: Context, text: str) -> None:
     """Answer a question about one project directly, else show the best projects."""
     lang = await lang_of(update, context)
-    svc = services(context)
+    svc = context.services
     user = user_ref(update)
     if context.bot.username and text.startswith(f"@{context.bot.username}"):
         text = text[len(context.bot.username) + 1 :].strip()
@@ -241,7 +241,7 @@ async def more_results(update: Update, context: Context) -> None:
     lang = await lang_of(update, context)
     try:
         _, _, qid, offset = query.data.split(":")
-        page = await blocking(run_page, services(context), int(qid), max(int(offset), 0))
+        page = await blocking(run_page, context.services, int(qid), max(int(offset), 0))
     except ValueError:
         page = None
     if page is None or not page.result.hits:

@@ -15,8 +15,8 @@ from bot.handlers.common import (
     reply,
     user_ref,
 )
-from bot.permissions import is_admin
-from bot.services import Services, services
+from bot.handlers.permissions import is_admin
+from bot.services import Services
 from bot.views.i18n import t
 from bot.views.render import esc
 from catalog.db import session_scope
@@ -51,7 +51,7 @@ async def start(update: Update, context: Context) -> None:
             return
     lang = await lang_of(update, context)
     ref = user_ref(update)
-    count, batches = await blocking(_welcome_facts, services(context), ref)
+    count, batches = await blocking(_welcome_facts, context.services, ref)
     facts = (
         t(lang, "start.catalog", count=count, batches=batches)
         if count
@@ -66,6 +66,6 @@ async def help_command(update: Update, context: Context) -> None:
     lang = await lang_of(update, context)
     text = t(lang, "help.text", bot=esc(bot_username(context)))
     user = update.effective_user
-    if is_admin(services(context).settings, user.id if user else None):
+    if is_admin(context.services.settings, user.id if user else None):
         text += "\n\n" + t(lang, "admin.help")
     await reply(update, context, text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
-from bot.services import Services, services
+from bot.services import Services
 from bot.views.i18n import base_lang, script, t
 from bot.views.render import clip, esc, industry_label, region_label
 from catalog import subscriptions
@@ -183,7 +183,7 @@ async def cmd_subscribe(update: Update, context: Context) -> None:
         return
     outcome = await blocking(
         _subscribe,
-        services(context),
+        context.services,
         user,
         lang,
         mode or subscriptions.FILTER,
@@ -206,7 +206,7 @@ async def on_choice(update: Update, context: Context) -> None:
     if mode not in (subscriptions.ALL, subscriptions.PROFILE) or user.chat_id is None:
         await query.answer()
         return
-    outcome = await blocking(_subscribe, services(context), user, lang, mode, [], [])
+    outcome = await blocking(_subscribe, context.services, user, lang, mode, [], [])
     await query.answer()
     await edit(update, context, _confirmation(lang, outcome))
 
@@ -223,7 +223,7 @@ async def cmd_unsubscribe(update: Update, context: Context) -> None:
     """/unsubscribe: stop hearing about new batches."""
     lang = await lang_of(update, context)
     user = user_ref(update)
-    stopped = await blocking(_unsubscribe, services(context), user.telegram_user_id)
+    stopped = await blocking(_unsubscribe, context.services, user.telegram_user_id)
     await reply(update, context, t(lang, "sub.stopped" if stopped else "sub.none"))
 
 
@@ -239,7 +239,7 @@ async def cmd_subscriptions(update: Update, context: Context) -> None:
     """/subscriptions: what this investor is subscribed to."""
     lang = await lang_of(update, context)
     user = user_ref(update)
-    sub = await blocking(_current, services(context), user.telegram_user_id)
+    sub = await blocking(_current, context.services, user.telegram_user_id)
     if sub is None:
         await reply(update, context, t(lang, "sub.none"), _choices(lang))
         return

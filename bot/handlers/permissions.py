@@ -23,12 +23,6 @@ def is_admin(settings: Settings, user_id: int | None) -> bool:
     return user_id is not None and user_id in settings.admin_ids
 
 
-def _settings(context: Context) -> Settings:
-    from bot.app import settings_of  # the composition root owns the settings key
-
-    return settings_of(context.application)
-
-
 def _what(update: Update) -> str:
     """A short description of the refused update for the log (never its arguments)."""
     if update.callback_query is not None:
@@ -63,7 +57,7 @@ def admin_only(handler: Handler[R]) -> Handler[R | None]:
     @functools.wraps(handler)
     async def guarded(update: Update, context: Context) -> R | None:
         user = update.effective_user
-        if not is_admin(_settings(context), user.id if user else None):
+        if not is_admin(context.settings, user.id if user else None):
             await refuse(update, context)
             return None
         return await handler(update, context)
@@ -74,4 +68,4 @@ def admin_only(handler: Handler[R]) -> Handler[R | None]:
 
 def admin_ids(context: Context) -> frozenset[int]:
     """The configured admins (for notifications)."""
-    return _settings(context).admin_ids
+    return context.settings.admin_ids
