@@ -20,8 +20,11 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.handlers import (
-    conversation,
+from bot.delivery.ratelimit import TelegramRateLimiter
+from bot.delivery.throttle import Verdict
+from bot.handlers import conversation
+from bot.handlers.common import Context
+from bot.handlers.investor import (
     details,
     forget,
     inline,
@@ -32,14 +35,11 @@ from bot.handlers import (
     search,
     start,
 )
-from bot.handlers.common import Context
-from bot.i18n import lang_from_code, t
 from bot.permissions import is_admin
-from bot.ratelimit import TelegramRateLimiter
 from bot.services import KEY, Services, ServicesNotReady, open_services
 from bot.settings import Settings
-from bot.throttle import Verdict
 from bot.updates import PerUserUpdateProcessor
+from bot.views.i18n import lang_from_code, t
 
 _log = logging.getLogger(__name__)
 SETTINGS_KEY = "tuijie.settings"
@@ -95,15 +95,20 @@ def build_application(
 
 def _register(app: Application) -> None:
     """Every handler of the bot, in priority order."""
-    from bot.handlers import (
-        admin,
-        admin_add,
-        admin_import,
-        admin_leads,
-        admin_stats,
-        subscribe,
-        unknown,
+    from bot.handlers.admin import (
+        add as admin_add,
     )
+    from bot.handlers.admin import commands as admin
+    from bot.handlers.admin import (
+        leads as admin_leads,
+    )
+    from bot.handlers.admin import (
+        stats as admin_stats,
+    )
+    from bot.handlers.admin import (
+        upload as admin_import,
+    )
+    from bot.handlers.investor import subscribe, unknown
 
     app.add_handler(TypeHandler(Update, throttle_gate), group=THROTTLE_GROUP)
     app.add_error_handler(on_error)
@@ -176,10 +181,10 @@ async def post_init(app: Application) -> None:
         commands = [BotCommand(name, t(lang, f"cmd.{name}")) for name in MENU_COMMANDS]
         await app.bot.set_my_commands(commands, language_code=code)
     # ---- admin side (issue 5): startup work goes here ----------------------------------------
-    from bot.broadcast import start_broadcast
+    from bot.delivery.broadcast import start_broadcast
 
     await start_broadcast(app)  # the outbox sender; resumes what a previous process left
-    from bot.handlers.admin_leads import schedule_reminder
+    from bot.handlers.admin.leads import schedule_reminder
 
     schedule_reminder(app)  # the daily list of leads untouched for a week
     from bot.catalog_watch import start_catalog_watch
@@ -189,8 +194,8 @@ async def post_init(app: Application) -> None:
 
 async def post_shutdown(app: Application) -> None:
     """Close the services post_init opened."""
-    from bot.broadcast import stop_broadcast  # admin side: let in-flight digests finish
     from bot.catalog_watch import stop_catalog_watch
+    from bot.delivery.broadcast import stop_broadcast  # admin side: let in-flight digests finish
 
     await stop_catalog_watch(app)
     await stop_broadcast(app)

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from telegram import Update
 
 from bot.handlers.common import Context, lang_of, reply
-from bot.i18n import t
 from bot.settings import Settings
+from bot.views.i18n import t
 
 _log = logging.getLogger(__name__)
 R = TypeVar("R")

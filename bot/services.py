@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
+from bot.delivery.throttle import Throttle
 from bot.settings import Settings
-from bot.throttle import Throttle
 
 if TYPE_CHECKING:
     from index.engine import SearchEngine

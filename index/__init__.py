@@ -1,10 +1,10 @@
 """Search: query understanding, hybrid retrieval (BM25 + sectors + vectors), answers."""
 
 from index.engine import SearchEngine
-from index.money import format_cny
-from index.regions import match_region, province_of
 from index.results import Answer, Hit, SearchResult, SyncReport, Understanding
-from index.taxonomy import Sector, Taxonomy, load_taxonomy
+from index.understanding.money import format_cny
+from index.understanding.regions import match_region, province_of
+from index.understanding.taxonomy import Sector, Taxonomy, load_taxonomy
 
 __all__ = [
     "Answer",

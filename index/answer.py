@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from catalog.models import ProjectPublic
-from index.facts import AMOUNT_CLAUSE, Fact, find_fact, question_kind, yes_no_fact
-from index.money import format_cny
-from index.query import query_lang
 from index.resolve import resolve
 from index.results import Answer
-from index.text import normalize
+from index.understanding.facts import AMOUNT_CLAUSE, Fact, find_fact, question_kind, yes_no_fact
+from index.understanding.money import format_cny
+from index.understanding.query import query_lang
+from index.understanding.text import normalize
 
 if TYPE_CHECKING:
     from index.engine import SearchEngine

@@ -9,7 +9,6 @@ import numpy as np
 
 from catalog.models import PUBLISHED, ProjectPublic
 from index.keeper import IndexKeeper
-from index.query import ParsedQuery, parse_query
 from index.ranking import (
     ALL_LEGS,
     DENSE_POOL,
@@ -22,8 +21,9 @@ from index.ranking import (
     vector_query,
 )
 from index.results import Answer, Hit, SearchResult
-from index.state import IndexState
-from index.text import has_content, strip_controls
+from index.store.state import IndexState
+from index.understanding.query import ParsedQuery, parse_query
+from index.understanding.text import has_content, strip_controls
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from index.regions import province_of
-from index.taxonomy import load_taxonomy
-from index.text import normalize
+from index.understanding.regions import province_of
+from index.understanding.taxonomy import load_taxonomy
+from index.understanding.text import normalize
 
 
 def _sectors_in(text: str) -> set[str]:

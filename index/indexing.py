@@ -17,10 +17,10 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from catalog.models import PUBLISHED, ProjectPublic
-from index.documents import current_hashes, dense_text, lexical_counts, make_record
-from index.embedder import Embedder
-from index.state import IndexState
-from index.taxonomy import Taxonomy
+from index.store.documents import current_hashes, dense_text, lexical_counts, make_record
+from index.store.embedder import Embedder
+from index.store.state import IndexState
+from index.understanding.taxonomy import Taxonomy
 
 log = logging.getLogger("index.engine")
 

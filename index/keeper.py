@@ -4,7 +4,7 @@ Two locks: `_lock` guards the in-memory state (searches hold it while they rank;
 only to apply a prepared change), `_write` lets one writer at a time read the database,
 analyse, embed and apply (refresh, sync, repair, compaction, the snapshot of a save). The
 slow parts of a change (reading rows, tokenising, embedding, rebuilding postings) run under
-`_write` alone; saves run in the background (index.saver). A repair works in chunks, so an
+`_write` alone; saves run in the background (index.store.saver). A repair works in chunks, so an
 edit waits one chunk at most, and saves a checkpoint every `checkpoint_every` projects: killed
 half-way, the next start resumes from the last checkpoint instead of starting over.
 """
@@ -20,17 +20,17 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from index import storage
-from index.documents import current_hashes, usable_projects
-from index.embedder import Embedder
 from index.indexing import CHUNK, Indexing
 from index.progress import Progress, Status
-from index.query import teach_tokenizer
 from index.results import SyncReport
-from index.saver import Saver
-from index.state import IndexState, StateSnapshot, fingerprint, text_version
-from index.taxonomy import load_taxonomy
-from index.vectors import VectorStore
+from index.store import storage
+from index.store.documents import current_hashes, usable_projects
+from index.store.embedder import Embedder
+from index.store.saver import Saver
+from index.store.state import IndexState, StateSnapshot, fingerprint, text_version
+from index.store.vectors import VectorStore
+from index.understanding.query import teach_tokenizer
+from index.understanding.taxonomy import load_taxonomy
 
 log = logging.getLogger("index.engine")
 

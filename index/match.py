@@ -21,10 +21,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from catalog.models import PUBLISHED, ProjectPublic
-from index.amounts import AMOUNT, find_amounts, zh_number
-from index.regions import Place, gazetteer
-from index.taxonomy import load_taxonomy
-from index.text import normalize
+from index.understanding.amounts import AMOUNT, find_amounts, zh_number
+from index.understanding.regions import Place, gazetteer
+from index.understanding.taxonomy import load_taxonomy
+from index.understanding.text import normalize
 
 if TYPE_CHECKING:
     from index.engine import SearchEngine

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.facets import Facets
-from index.query import ParsedQuery
-from index.text import cjk_fraction, tokenize
+from index.store.facets import Facets
+from index.understanding.query import ParsedQuery
+from index.understanding.text import cjk_fraction, tokenize
 
 W_LEX = 1.0
 W_SECTOR = 1.0

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from catalog.models import ProjectPublic
-from index.facts import (
+from index.understanding.facts import (
     COOPERATION,
     EN_ASKING,
     EVENTS,
@@ -22,7 +22,7 @@ from index.facts import (
     TERM_WORDS,
     YES_NO,
 )
-from index.text import cjk_fraction, normalize, tokenize
+from index.understanding.text import cjk_fraction, normalize, tokenize
 
 if TYPE_CHECKING:
     from index.engine import SearchEngine

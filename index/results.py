@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from catalog.models import ProjectPublic
-from index.money import format_cny
+from index.understanding.money import format_cny
 
 
 @dataclass(frozen=True)

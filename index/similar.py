@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.state import IndexState
+from index.store.state import IndexState
 
 SAME = ("region", "sector")
 POOL = 200  # neighbours looked at before the region / sector condition

@@ -1,5 +1,5 @@
 """Handler tests without a network: the real Application, updates fed to process_update, every
-Bot API call recorded by an in-memory API that answers like Telegram (bot.localapi).
+Bot API call recorded by an in-memory API that answers like Telegram (bot.local.api).
 
 Any exception in a handler fails the test (an extra error handler re-raises it after the update).
 
@@ -20,9 +20,9 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.handlers.common import UserRef
-from bot.handlers.language import store_language
-from bot.localapi import Call, LocalBotAPI
-from bot.localrequest import LocalRequest
+from bot.handlers.investor.language import store_language
+from bot.local.api import Call, LocalBotAPI
+from bot.local.request import LocalRequest
 from bot.services import Services
 from bot.settings import Settings
 

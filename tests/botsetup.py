@@ -18,9 +18,9 @@ from typing import Any
 
 from index_support import DEV
 
+from bot.delivery.throttle import Throttle
 from bot.services import Services
 from bot.settings import Settings
-from bot.throttle import Throttle
 from catalog.db import open_database, session_scope, sqlite_url
 
 DEV_CATALOG = DEV / "catalog.jsonl"  # found relative to the repository (index_support)

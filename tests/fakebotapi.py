@@ -1,6 +1,6 @@
 """A faithful fake Telegram Bot API server (aiohttp, real HTTP on 127.0.0.1) for tests/benchmarks.
 
-It answers like Telegram (the in-memory bot.localapi.LocalBotAPI does the methods), serves
+It answers like Telegram (the in-memory bot.local.api.LocalBotAPI does the methods), serves
 getUpdates long polling with timeout and offset, file downloads under /file/bot<token>/, records
 every call, and lets a test act as users: send messages, press buttons, type inline queries,
 upload documents, then wait for the bot's answers. Faults (429 / 500 / 403) can be injected.
@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.localapi import BotAPIError, Call, Fault, LocalBotAPI
+from bot.local.api import BotAPIError, Call, Fault, LocalBotAPI
 
 TOKEN = "123:fake-token"
 STR_KEYS = {

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from telegram.ext import ExtBot
 
-from bot.broadcast import Message, Sender, SenderConfig, make_sender, progress_text
-from bot.localapi import Call, Fault, LocalBotAPI
-from bot.localrequest import LocalRequest
-from bot.ratelimit import SendLimiter, TelegramRateLimiter, counted
+from bot.delivery.broadcast import Message, Sender, SenderConfig, make_sender, progress_text
+from bot.delivery.ratelimit import SendLimiter, TelegramRateLimiter, counted
+from bot.local.api import Call, Fault, LocalBotAPI
+from bot.local.request import LocalRequest
 from catalog import outbox, subscriptions
 from catalog.db import session_scope
 from catalog.models import Delivery, Investor, Project, Subscription

@@ -11,7 +11,7 @@ from botharness import BotHarness
 from botsetup import ADMIN_ID, DEV_CATALOG, bare_services
 from sqlmodel import Session
 
-from bot.localapi import parse_html
+from bot.local.api import parse_html
 from catalog.db import session_scope
 from catalog.exchange import validate_record
 from catalog.importer import import_into

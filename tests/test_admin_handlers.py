@@ -14,9 +14,9 @@ from botharness import BotHarness
 from botsetup import ADMIN_ID, DEV_CATALOG, bare_services
 from sqlmodel import Session, select
 
-from bot.localapi import parse_html
+from bot.delivery.throttle import Throttle
+from bot.local.api import parse_html
 from bot.services import Services
-from bot.throttle import Throttle
 from catalog import outbox, subscriptions
 from catalog.db import session_scope
 from catalog.importer import import_into
@@ -318,7 +318,7 @@ async def test_a_bad_file_is_reported_with_line_numbers_and_changes_nothing(
 async def test_wrong_type_and_too_big_files(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.handlers import admin_import
+    from bot.handlers.admin import upload as admin_import
 
     calls = await bot.send(ADMIN_ID, "/import")
     assert "as a document" in calls.texts()[0]

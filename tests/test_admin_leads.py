@@ -12,8 +12,8 @@ from botharness import BotHarness
 from botsetup import ADMIN_2, ADMIN_ID, DEV_CATALOG, bare_services
 from sqlmodel import Session, col, select
 
-from bot.handlers.admin_leads import REMINDER_JOB
-from bot.localapi import parse_html
+from bot.handlers.admin.leads import REMINDER_JOB
+from bot.local.api import parse_html
 from catalog import leads
 from catalog.db import session_scope
 from catalog.importer import import_into

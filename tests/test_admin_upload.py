@@ -45,7 +45,7 @@ async def test_a_json_upload_is_dry_run_and_applied(bot: BotHarness) -> None:
 async def test_the_size_limit_holds_when_telegram_reports_no_size(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.handlers import admin_import
+    from bot.handlers.admin import upload as admin_import
 
     monkeypatch.setattr(admin_import, "MAX_IMPORT_BYTES", 1000)
     before = catalog_snapshot(bot)
@@ -94,7 +94,7 @@ async def test_a_download_over_http_stops_at_the_limit(tmp_path: Path) -> None:
     from fakebotapi import TOKEN, FakeBotAPI
     from telegram import Bot
 
-    from bot.downloads import CHUNK, TooBig, download_capped
+    from bot.handlers.admin.downloads import CHUNK, TooBig, download_capped
 
     async with FakeBotAPI() as server:
         stored = server.api.store_file(b"x" * (5 * 1024 * 1024), file_name="big.jsonl")

@@ -10,7 +10,7 @@ import pytest
 from botharness import BotHarness
 from botsetup import ADMIN_2, ADMIN_ID, DEV_CATALOG, bare_services
 
-from bot.localapi import parse_html
+from bot.local.api import parse_html
 from catalog.db import session_scope
 from catalog.importer import import_into
 from catalog.models import Investor

@@ -8,9 +8,9 @@ import pytest
 from botharness import BotHarness
 from botsetup import shared_services
 
-from bot.answers import render_answer_text
-from bot.localapi import parse_html
+from bot.local.api import parse_html
 from bot.services import Services
+from bot.views.answers import render_answer_text
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from botharness import BotHarness, Calls
 from botsetup import ADMIN_2, ADMIN_ID, shared_services
 from sqlmodel import Session, col, select
 
-from bot.handlers import admin_add, interest, profile
-from bot.localapi import parse_html
+from bot.handlers.admin import add as admin_add
+from bot.handlers.investor import interest, profile
+from bot.local.api import parse_html
 from bot.services import Services
 from catalog.db import session_scope
 from catalog.investors import get_or_create_investor, update_profile

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import (
-    catalog,
-    is_traditional,
-    lang_from_code,
-    placeholders,
-    t,
-    to_traditional,
-)
+from bot.views.i18n import catalog, is_traditional, lang_from_code, placeholders, t, to_traditional
 
 
 def test_en_and_zh_have_the_same_keys() -> None:

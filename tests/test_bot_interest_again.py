@@ -10,7 +10,7 @@ import pytest
 from botharness import BotHarness, Calls
 from botsetup import ADMIN_2, ADMIN_ID, shared_services
 
-from bot.localapi import Call, Fault, parse_html
+from bot.local.api import Call, Fault, parse_html
 from bot.services import Services
 
 

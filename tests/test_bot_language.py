@@ -10,9 +10,9 @@ import pytest
 from botharness import BotHarness
 from botsetup import shared_services
 
-from bot.i18n import has_chinese, text_lang
-from bot.localapi import parse_html
+from bot.local.api import parse_html
 from bot.services import Services
+from bot.views.i18n import has_chinese, text_lang
 
 
 @pytest.fixture

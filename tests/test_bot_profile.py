@@ -10,10 +10,10 @@ from botharness import BotHarness
 from botsetup import ADMIN_2, ADMIN_ID, shared_services
 from sqlmodel import Session, col, select
 
-from bot.handlers.profile import catalog_options
-from bot.localapi import parse_html
+from bot.delivery.throttle import Throttle
+from bot.handlers.investor.profile import catalog_options
+from bot.local.api import parse_html
 from bot.services import Services
-from bot.throttle import Throttle
 from catalog import subscriptions
 from catalog.db import session_scope
 from catalog.investors import get_or_create_investor, update_profile

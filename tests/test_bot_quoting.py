@@ -9,7 +9,7 @@ import pytest
 from botharness import BotHarness
 from botsetup import ADMIN_ID, shared_services
 
-from bot.localapi import parse_html
+from bot.local.api import parse_html
 from bot.services import Services
 
 LONG = "光伏电站项目投资合作" * 500  # 5000 characters

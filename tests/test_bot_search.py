@@ -12,12 +12,12 @@ from botharness import BotHarness
 from botsetup import ADMIN_2, ADMIN_ID, shared_services
 from sqlmodel import Session, col, select
 
-from bot.answers import render_answer_text
-from bot.i18n import to_traditional
-from bot.links import parse_start, start_param
-from bot.localapi import parse_html, utf16_len
+from bot.local.api import parse_html, utf16_len
 from bot.services import Services
-from bot.understood import describe_understanding
+from bot.views.answers import render_answer_text
+from bot.views.i18n import to_traditional
+from bot.views.links import parse_start, start_param
+from bot.views.understood import describe_understanding
 from catalog.models import Investor, Project, ProjectPublic, QueryLog
 
 

@@ -26,7 +26,7 @@ from fakebotapi import FakeBotAPI, max_in_window
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.localapi import Fault
+from bot.local.api import Fault
 from catalog import outbox, subscriptions
 from catalog.db import open_database, session_scope, sqlite_url
 from catalog.models import Delivery, Investor, Project, Subscription

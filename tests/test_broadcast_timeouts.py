@@ -20,10 +20,10 @@ from test_admin_broadcast import (
     wait_done,
 )
 
-from bot.broadcast import SenderConfig, make_sender, progress_text
-from bot.localapi import LocalBotAPI
-from bot.localrequest import LocalRequest
-from bot.ratelimit import TelegramRateLimiter
+from bot.delivery.broadcast import SenderConfig, make_sender, progress_text
+from bot.delivery.ratelimit import TelegramRateLimiter
+from bot.local.api import LocalBotAPI
+from bot.local.request import LocalRequest
 from catalog import outbox
 from catalog.db import session_scope
 from catalog.models import AuditEntry, Delivery

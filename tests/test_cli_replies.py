@@ -9,7 +9,7 @@ import pytest
 from index_support import dev_dir
 
 from bot.cli import main
-from bot.i18n import is_traditional
+from bot.views.i18n import is_traditional
 
 
 @pytest.fixture

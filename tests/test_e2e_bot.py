@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from fakebotapi import FakeBotAPI
 
-from bot.links import start_param
-from bot.localapi import Call, parse_html
+from bot.local.api import Call, parse_html
+from bot.views.links import start_param
 from catalog.demo import DEMO_CATALOG
 from catalog.models import ProjectPublic
 

@@ -12,7 +12,7 @@ import pytest
 from fakebotapi import FakeBotAPI
 from test_e2e_bot import ADMIN, INVESTOR, TOKEN, TUIJIE, BotProcess, clean_env
 
-from bot.localapi import parse_html
+from bot.local.api import parse_html
 
 pytestmark = pytest.mark.e2e
 

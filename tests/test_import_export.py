@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import cli_catalog
+from bot.cli import catalog as cli_catalog
 from bot.settings import Settings
 from catalog import projects
 from catalog.db import open_database, sqlite_url

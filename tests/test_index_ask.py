@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from index_support import dev_engine
 
-from bot.answers import render_answer_text
+from bot.views.answers import render_answer_text
 from index import SearchEngine
 from index.results import Answer
 

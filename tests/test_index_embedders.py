@@ -9,9 +9,9 @@ import pytest
 from index_support import dev_dir, dev_engine, dev_records, load, new_db
 
 from index import SearchEngine
-from index import storage as index_storage
-from index.embedder import DEFAULT_MODEL, PACKAGED, USE_M3, Embedder, model_info
 from index.evaluation import LEG_RUNS, evaluate, load_queries
+from index.store import storage as index_storage
+from index.store.embedder import DEFAULT_MODEL, PACKAGED, USE_M3, Embedder, model_info
 
 
 @pytest.mark.parametrize("name", [USE_M3, PACKAGED])

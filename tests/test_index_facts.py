@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from index_support import load, new_db
 
-from bot.answers import render_answer_text
-from bot.i18n import to_traditional
+from bot.views.answers import render_answer_text
+from bot.views.i18n import to_traditional
 from index import SearchEngine
 from index.results import Answer
 

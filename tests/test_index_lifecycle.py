@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from index import SearchEngine
-from index import storage as index_storage
-from index.vectors import VectorSnapshot, VectorStore
+from index.store import storage as index_storage
+from index.store.vectors import VectorSnapshot, VectorStore
 
 
 def _catalog(n: int = 12) -> list[dict[str, Any]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from index import format_cny, load_taxonomy, match_region, province_of
-from index.query import parse_query
-from index.text import normalize, tokenize
+from index.understanding.query import parse_query
+from index.understanding.text import normalize, tokenize
 
 YI = 1e8
 
@@ -249,7 +249,7 @@ def test_more_stage_words() -> None:
 
 
 def test_project_regions_parse_with_or_without_the_province() -> None:
-    from index.regions import gazetteer
+    from index.understanding.regions import gazetteer
 
     gaz = gazetteer()
     assert gaz.parse("山西省太原市清徐县").county == "清徐县"

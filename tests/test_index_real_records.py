@@ -9,7 +9,7 @@ import pytest
 from index_support import codes, dev_records, load, new_db
 
 from index import SearchEngine
-from index.facets import coop_parts
+from index.store.facets import coop_parts
 
 COOPS = {
     "DEV-001": "PPP（BOT）",
@@ -106,7 +106,7 @@ def test_sector_words_do_not_fire_inside_unrelated_names(tmp_path: Path) -> None
     load(db, [*records, park, green], tmp_path / "imports")
     eng = SearchEngine(db, tmp_path / "index")
     eng.open()
-    from index.taxonomy import load_taxonomy
+    from index.understanding.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
     env = {k for k in tax.expand("环保")}

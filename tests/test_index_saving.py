@@ -16,7 +16,7 @@ from index_support import codes, dev_records, load, new_db
 from sqlalchemy.engine import Engine
 
 from index import SearchEngine
-from index import storage as index_storage
+from index.store import storage as index_storage
 
 WAIT = 120  # seconds: a deadline for work that takes milliseconds, never a measurement
 

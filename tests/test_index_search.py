@@ -9,7 +9,7 @@ from index_support import codes, dev_dir, dev_engine, dev_records, load, new_db
 
 from index import SearchEngine
 from index.evaluation import evaluate, load_queries
-from index.regions import gazetteer
+from index.understanding.regions import gazetteer
 
 RECORDS = {r["code"]: r for r in dev_records()}
 

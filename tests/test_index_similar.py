@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from bot.cli import main
 from index import SearchEngine
-from index.regions import gazetteer
+from index.understanding.regions import gazetteer
 
 
 @pytest.fixture(scope="module")

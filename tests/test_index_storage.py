@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from index import storage
+from index.store import storage
 
 
 def _files(meta: dict[str, int]) -> Callable[[Path], None]:

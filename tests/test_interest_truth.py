@@ -11,7 +11,7 @@ from botharness import BotHarness
 from botsetup import ADMIN_2, ADMIN_ID, settings_for, shared_services
 from sqlmodel import Session, col, select
 
-from bot.localapi import parse_html
+from bot.local.api import parse_html
 from catalog.investors import get_investor
 from catalog.models import Interest, Lead, LeadNote
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from catalog.models import WITHDRAWN, Project, ProjectPublic
 from index.match import Profile, Reason, fits, match_projects, parse_ticket
-from index.taxonomy import load_taxonomy
+from index.understanding.taxonomy import load_taxonomy
 
 
 def catalog() -> list[ProjectPublic]:

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.cli import main
-from bot.office_report import SHEETS
+from bot.views.office_report import SHEETS
 from catalog import leads
 from catalog.db import open_database, session_scope, sqlite_url
 from catalog.importer import import_into

@@ -16,9 +16,9 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlmodel import col, select
 
-from bot.charts import DPI, SIZE
-from bot.localapi import parse_html
-from bot.office_report import SHEETS
+from bot.local.api import parse_html
+from bot.views.charts import DPI, SIZE
+from bot.views.office_report import SHEETS
 from catalog import leads, subscriptions
 from catalog.db import session_scope
 from catalog.importer import import_into

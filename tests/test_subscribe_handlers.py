@@ -13,8 +13,8 @@ from botsetup import ADMIN_ID
 from sqlmodel import Session, select
 from test_admin_handlers import seeded_services
 
-from bot.handlers.subscribe import Filter, parse_filter
-from bot.localapi import parse_html
+from bot.handlers.investor.subscribe import Filter, parse_filter
+from bot.local.api import parse_html
 from catalog import outbox
 from catalog.investors import get_investor
 from catalog.models import Delivery, Project, Subscription

@@ -13,8 +13,8 @@ from botharness import BotHarness
 from botsetup import shared_services
 from telegram import Update
 
+from bot.delivery.throttle import LIMIT
 from bot.services import Services
-from bot.throttle import LIMIT
 
 SLOW_DOWN = "You are sending messages very quickly; please wait a few seconds."
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from test_import_export import sample_projects, write_file
 
-from bot import cli_catalog
+from bot.cli import catalog as cli_catalog
 from bot.settings import Settings
 from catalog.db import open_database, sqlite_url
 from catalog.errors import InvalidCatalogFile

@@ -13,9 +13,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.i18n import lang_from_code, normalize_lang, text_lang
-from bot.render import split_message
 from bot.services import Services, services
+from bot.views.i18n import lang_from_code, normalize_lang, text_lang
+from bot.views.render import split_message
 from catalog.db import session_scope
 from catalog.investors import get_investor
 

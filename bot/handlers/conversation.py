@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot.handlers.common import Context, lang_of, reply
-from bot.i18n import t
+from bot.views.i18n import t
 
 END = ConversationHandler.END
 # Buttons that start (or re-enter) a conversation: the parts of /profile's menu, ♥ Interested.

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from fakebotapi import FakeBotAPI  # noqa: E402
 
-from bot.localapi import Call  # noqa: E402
+from bot.local.api import Call  # noqa: E402
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev"  # beside the repository
 TOKEN = "123:bench-token"

@@ -30,7 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from fakebotapi import FakeBotAPI, max_in_window  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from bot.localapi import Fault  # noqa: E402
+from bot.local.api import Fault  # noqa: E402
 from catalog.db import open_database, session_scope, sqlite_url  # noqa: E402
 from catalog.models import Investor, Project, Subscription, utcnow  # noqa: E402
 

@@ -64,7 +64,7 @@ QUERIES = [
 def distinct_queries(n: int, seed: int = 11) -> list[str]:
     """n different queries (sector words x places x filters x phrasing, zh and en): no query
     repeats, so no cache flatters the figure."""
-    from index.regions import gazetteer
+    from index.understanding.regions import gazetteer
 
     rng = random.Random(seed)
     cities = [p for p in gazetteer().places if p.level == "city"]
@@ -107,7 +107,7 @@ def rss_mib() -> float:
 
 def synthetic(n: int, seed: int = 7) -> list[dict[str, Any]]:
     """n projects spread over real cities, sectors, amounts, modes, stages and batches."""
-    from index.regions import gazetteer
+    from index.understanding.regions import gazetteer
 
     rng = random.Random(seed)
     counties = [p for p in gazetteer().places if p.level == "county" and p.city]
@@ -205,7 +205,7 @@ def main() -> None:
     from catalog.db import open_database, sqlite_url
     from catalog.models import Project
     from index import SearchEngine
-    from index.embedder import get_model
+    from index.store.embedder import get_model
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="tuijie-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Sending under Telegram's limits: the outbox sender, the send limiter, digests, flood control."""

@@ -1,0 +1,1 @@
+"""Handlers for the office (TUIJIE_ADMIN_IDS): catalog edits, imports, leads, stats."""

@@ -1,0 +1,1 @@
+"""Handlers for investors: search, details, profile, match, interest, subscriptions, language."""

@@ -1,0 +1,1 @@
+"""Presentation: every user-facing sentence (locale files), cards, keyboards, answers, charts."""

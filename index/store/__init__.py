@@ -1,0 +1,1 @@
+"""What the index stores: records, BM25, facets, vectors, embeddings, crash-safe files."""

@@ -1,0 +1,1 @@
+"""Understanding text: queries, amounts, places, sectors, periods, facts, normalisation."""
