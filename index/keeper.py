@@ -83,6 +83,10 @@ class IndexKeeper(Indexing):
         self._repairing: threading.Thread | None = None
         self._progress: Progress | None = None
         self._stop = threading.Event()
+        # edits waiting for the writer lock: a repair lets them in before its next chunk
+        # (a lock is not fair: the repair would otherwise take it again at once)
+        self._edits = threading.Condition()
+        self._edits_waiting = 0
 
     # ------------------------------------------------------------- lifecycle
     def open(self) -> SyncReport:
@@ -163,8 +167,17 @@ class IndexKeeper(Indexing):
         codes = list(dict.fromkeys(c for c in codes if c))
         touched = False
         for start in range(0, len(codes), CHUNK):
-            with self._write:
-                touched |= self._refresh_chunk(codes[start : start + CHUNK])
+            with self._edits:
+                self._edits_waiting += 1
+            admitted = False
+            try:
+                with self._write:
+                    self._edit_admitted()
+                    admitted = True
+                    touched |= self._refresh_chunk(codes[start : start + CHUNK])
+            finally:
+                if not admitted:
+                    self._edit_admitted()
         if save and touched:
             self.saver.request()
 
@@ -177,6 +190,12 @@ class IndexKeeper(Indexing):
         self.saver.flush()
 
     # -------------------------------------------------------------- internals
+    def _edit_admitted(self) -> None:
+        """An edit got the writer lock (or gave up): it no longer holds a repair back."""
+        with self._edits:
+            self._edits_waiting -= 1
+            self._edits.notify_all()
+
     def _require(self) -> IndexState:
         if self._state is None:
             self._open()
@@ -283,6 +302,8 @@ class IndexKeeper(Indexing):
             if stoppable and self._stop.is_set():
                 break
             chunk = changed[start : start + CHUNK]
+            with self._edits:  # an edit waiting goes first: it waits one chunk at most
+                self._edits.wait_for(lambda: self._edits_waiting == 0)
             with self._write:
                 self._index_ids(chunk)
                 for pid in chunk:
