@@ -21,6 +21,8 @@ async def _watch(db: Engine, search: SearchEngine, every: float) -> None:
     while True:
         await asyncio.sleep(every)
         try:
+            if search.repairing:
+                continue  # the start-up repair is still catching up; compare when it is done
             mark = await asyncio.to_thread(catalog_mark, db)
             if mark != seen:
                 report = await asyncio.to_thread(search.sync)

@@ -46,7 +46,7 @@ class Services:
 
 
 def open_services(settings: Settings) -> Services:
-    """Open the database (upgrading the schema), load the demo if empty, open the index.
+    """Open the database (upgrading the schema), load the demo if empty, start the index.
 
     Blocking: call it in a thread.
     """
@@ -55,7 +55,7 @@ def open_services(settings: Settings) -> Services:
     if loaded:
         _log.info("the catalog was empty: loaded %d demo projects", loaded)
     search = SearchEngine(db, settings.index_dir, settings.embedding_model)
-    report = search.open()
-    search.embedder.load()  # the model loads now, quietly: the first query must not stall
-    _log.info("search index ready: %s", report)
+    # the model loads now, quietly (the first query must not stall); a small repair is done
+    # before serving, a large one (a first build, an interrupted import) while the bot answers
+    search.start()
     return Services(settings=settings, db=db, search=search, owned=True)

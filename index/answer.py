@@ -92,8 +92,8 @@ def _fact(
 
 def _listing(engine: Searcher, question: str, lang: str, *, which: bool) -> Answer:
     result = engine.search(question, k=LIST_SIZE)
-    if result.notice == "empty_catalog":
-        return Answer(question, "none", [], lang=lang, notice="empty_catalog")
+    if result.notice == "empty_catalog" or (result.notice == "indexing" and not result.hits):
+        return Answer(question, "none", [], lang=lang, notice=result.notice)
     if not result.hits:
         return Answer(question, "none", [], lang=lang, notice="no_match")
     projects = [h.project for h in result.hits]
@@ -105,7 +105,8 @@ def answer_question(engine: Searcher, question: str) -> Answer:
     norm = normalize(question or "")
     lang = query_lang(norm)
     if engine.count() == 0:
-        return Answer(question, "none", [], lang=lang, notice="empty_catalog")
+        notice = "indexing" if engine.repairing else "empty_catalog"
+        return Answer(question, "none", [], lang=lang, notice=notice)
     kind = question_kind(norm)
     if kind is None:
         return _listing(engine, question, lang, which=False)

@@ -1,20 +1,15 @@
-"""The search engine: keeps the index in step with the catalog and answers queries."""
+"""The search engine: answers queries over the index that IndexKeeper keeps in step."""
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterable
 from dataclasses import replace
-from functools import partial
-from pathlib import Path
-from typing import Any
 
 import numpy as np
-from sqlalchemy.engine import Engine
 
 from catalog.models import PUBLISHED, ProjectPublic
 from index.answer import answer_question
+from index.keeper import IndexKeeper
 from index.ranking import (
     ALL_LEGS,
     DENSE_POOL,
@@ -26,176 +21,24 @@ from index.ranking import (
     sector_scores,
     vector_query,
 )
-from index.results import Answer, Hit, SearchResult, SyncReport
+from index.results import Answer, Hit, SearchResult
 from index.similar import similar_ids
-from index.store import storage
-from index.store.documents import (
-    current_hashes,
-    dense_text,
-    lexical_counts,
-    make_record,
-    usable_projects,
-)
-from index.store.embedder import Embedder
-from index.store.state import IndexState, fingerprint, text_version
-from index.store.vectors import VectorStore
-from index.understanding.query import ParsedQuery, parse_query, teach_tokenizer
+from index.store.state import IndexState
+from index.understanding.query import ParsedQuery, parse_query
 from index.understanding.recognised import recognise
-from index.understanding.taxonomy import load_taxonomy
 from index.understanding.text import strip_controls
 
 log = logging.getLogger(__name__)
-CHUNK = 1024
 
 
-class SearchEngine:
+class SearchEngine(IndexKeeper):
     """Hybrid search over the catalog; see notes/index-api.md for the contract."""
-
-    def __init__(
-        self, db: Engine, index_dir: Path, model_name: str | None = None, *, progress: bool = False
-    ) -> None:
-        self.db = db
-        self.index_dir = Path(index_dir)
-        self.embedder = Embedder(model_name)
-        self.progress = progress
-        self._lock = threading.RLock()
-        self._state: IndexState | None = None
-        # projects the database holds but the index cannot use (id -> code, problem): logged,
-        # left out and shown to admins, so one bad row never stops start-up
-        self.skipped: dict[int, tuple[str, str]] = {}
-        self._skipped_hash: dict[int, str] = {}
-        self._usable = partial(usable_projects, db, self.skipped)
-        self.taxonomy = load_taxonomy()
-        teach_tokenizer()  # documents and queries must be cut with the same dictionary
-
-    # ------------------------------------------------------------- lifecycle
-    def open(self) -> SyncReport:
-        """Load the saved index (build if none or built with another model), then repair."""
-        with self._lock:
-            try:
-                meta = storage.read_meta(self.index_dir)
-            except storage.IndexCorrupt as exc:
-                log.warning("index unreadable (%s); rebuilding", exc)
-                meta = None
-            info = self.embedder.info
-            built_with = (
-                (meta or {}).get("backend", "sentence-transformers"),
-                (meta or {}).get("model"),
-            )
-            if meta is None or built_with != (info.backend, info.name):
-                if meta is not None:
-                    log.info(
-                        "index was built with %s/%s; rebuilding for %s/%s",
-                        *built_with,
-                        info.backend,
-                        info.name,
-                    )
-                return self._rebuild()
-            gen = storage.current_dir(self.index_dir)
-            assert gen is not None
-            try:
-                state = IndexState.load_from(gen)
-            except Exception as exc:  # a damaged file: rebuild rather than fail to start
-                log.warning("index unreadable (%s); rebuilding", exc)
-                return self._rebuild()
-            if state.vectors is None or state.vectors.count() != state.count():
-                return self._rebuild()
-            if self.embedder.loaded and state.vectors.dim != self.embedder.dim:
-                return self._rebuild()
-            self._state = state
-            if meta.get("text_version") != text_version():
-                self._relex()
-            return self.sync()
-
-    def close(self) -> None:
-        """Drop the in-memory index (the saved files stay)."""
-        with self._lock:
-            self._state = None
-
-    def count(self) -> int:
-        """How many projects the index holds."""
-        with self._lock:
-            return self._state.count() if self._state else 0
 
     def project(self, code: str) -> ProjectPublic | None:
         """The project with this code, read from the database (None if absent)."""
         for p in self._usable(codes=[code]):
             return p
         return None
-
-    # ------------------------------------------------------------- keeping up
-    def reindex(self) -> None:
-        """Rebuild everything from the database."""
-        with self._lock:
-            self._rebuild()
-
-    def sync(self) -> SyncReport:
-        """Compare every project with the index and repair the difference incrementally."""
-        with self._lock:
-            state = self._require()
-            db_rows = current_hashes(self.db)
-            have = state.records
-            # an id now holding another code (a deleted row's id reused) is a removal + an add
-            removed = [
-                pid
-                for pid, rec in have.items()
-                if pid not in db_rows or db_rows[pid][0] != rec.code
-            ]
-            for pid in removed:
-                state.remove(pid)
-            changed = [
-                pid
-                for pid, (_, h) in db_rows.items()
-                if (pid not in have or have[pid].hash != h) and self._skipped_hash.get(pid) != h
-            ]
-            new = {pid for pid in changed if pid not in have}
-            self._index_projects(list(self._usable(ids=changed)) if changed else [])
-            for pid in [pid for pid in changed if pid in self.skipped]:
-                self._skipped_hash[pid] = db_rows[pid][1]  # not tried again until it changes
-                changed.remove(pid)
-            added = len(new.intersection(changed))
-            report = SyncReport(added=added, updated=len(changed) - added, removed=len(removed))
-            if changed or removed or not storage.exists(self.index_dir):
-                self._save()
-            return report
-
-    def refresh(self, codes: Iterable[str], *, save: bool = True) -> None:
-        """Re-index these projects after a catalog change; withdrawn or deleted ones leave."""
-        codes = list(dict.fromkeys(c for c in codes if c))
-        if not codes:
-            return
-        projects = list(self._usable(codes=codes))
-        with self._lock:
-            state = self._require()
-            found = {p.code for p in projects}
-            touched = False
-            for code in codes:
-                pid = state.code_to_id.get(code)
-                if code not in found and pid is not None:
-                    touched |= state.remove(pid)
-            fresh = []
-            for p in projects:
-                if p.status != PUBLISHED:
-                    touched |= state.remove(p.id)
-                    continue
-                old_id = state.code_to_id.get(p.code)
-                if old_id is not None and old_id != p.id:
-                    state.remove(old_id)
-                fresh.append(p)
-            stored = current_hashes(self.db, ids=[p.id for p in fresh], published_only=False)
-            fresh = [
-                p
-                for p in fresh
-                if (rec := state.records.get(p.id)) is None or rec.hash != stored[p.id][1]
-            ]
-            self._index_projects(fresh)
-            if save and (touched or fresh):
-                self._save()
-
-    def save(self) -> None:
-        """Write the index to disk now."""
-        with self._lock:
-            self._save()
 
     # ---------------------------------------------------------------- queries
     def search(
@@ -210,23 +53,24 @@ class SearchEngine:
         if not cleaned:
             return SearchResult(raw, parse_query("").understanding, [], 0, "empty_query")
         k, offset = max(0, int(k)), max(0, int(offset))
-        with self._lock:
-            state = self._require()
+        state = self._require()  # (never under the state lock: opening takes the writer lock)
         pq = parse_query(cleaned)
         if (pq.latest_batch or pq.batch_number) and state.count():
             with self._lock:
                 batch = state.facets.resolve_batch(state.alive(), pq.batch_number)
             pq.understanding = replace(pq.understanding, batch=batch or "-")
         notice = "query_truncated" if pq.truncated else None
+        if self.repairing and notice is None:
+            notice = "indexing"  # a first build or a repair is under way: results may be partial
         if state.count() == 0:
-            return SearchResult(raw, pq.understanding, [], 0, "empty_catalog")
+            return SearchResult(raw, pq.understanding, [], 0, notice or "empty_catalog")
         if recognise(pq, lambda t: state.lexical.df_of(t) > 0).gibberish:  # or no word at all
             return SearchResult(raw, parse_query("").understanding, [], 0, "unusable_query")
         w_dense = dense_weight(pq.content or pq.text, self.embedder.info.multilingual)
         use_dense = "vectors" in legs and w_dense > 0.05 and not pq.filter_only and bool(pq.content)
         qvec = self.embedder.encode_query(vector_query(pq)) if use_dense else None
         with self._lock:
-            state = self._require()
+            state = self._state or state
             slots, scores = self._rank(state, pq, qvec, w_dense, legs)
             total = len(slots)
             page = slots[offset : offset + k]
@@ -244,8 +88,9 @@ class SearchEngine:
 
     def similar(self, code: str, *, k: int = 5, same: str | None = None) -> list[Hit]:
         """Published projects nearest to this one in the vector index (same region/sector)."""
+        state = self._require()
         with self._lock:
-            pairs = similar_ids(self._require(), code, max(0, int(k)), same)
+            pairs = similar_ids(self._state or state, code, max(0, int(k)), same)
         projects = self._projects_by_ids([pid for pid, _ in pairs])
         return [Hit(projects[pid], s) for pid, s in pairs if pid in projects]
 
@@ -301,98 +146,7 @@ class SearchEngine:
         )
         return ranked.slots, ranked.scores
 
-    def _require(self) -> IndexState:
-        if self._state is None:
-            self.open()
-        assert self._state is not None
-        return self._state
-
-    def _index_projects(self, projects: list[ProjectPublic], bar: Any = None) -> None:
-        """Embed and index these projects (in chunks, with progress on long runs)."""
-        state = self._state
-        assert state is not None
-        if projects and state.vectors is not None and state.vectors.dim != self.embedder.dim:
-            # the model behind the same name/path changed its dimension: start over
-            log.warning(
-                "index dimension %d != model's %d; rebuilding", state.vectors.dim, self.embedder.dim
-            )
-            self._rebuild()
-            return
-        own_bar = bar is None and self.progress and len(projects) > CHUNK
-        if own_bar:
-            bar = _progress(len(projects))
-        for start in range(0, len(projects), CHUNK):
-            chunk = [p for p in projects[start : start + CHUNK] if p.status == PUBLISHED]
-            stored = current_hashes(self.db, ids=[p.id for p in chunk], published_only=False)
-            texts = [dense_text(p, self.embedder.info.multilingual) for p in chunk]
-            vecs = self.embedder.encode_passages(texts)
-            if state.vectors is None:
-                state.vectors = VectorStore(vecs.shape[1])
-            # one vector removal for the chunk's updated projects, one batched add: a removal
-            # rewrites FAISS's id map (O(n)), so doing it per project made builds quadratic
-            ids = np.asarray([p.id for p in chunk], dtype=np.int64)
-            updated = [p.id for p in chunk if p.id in state.records]
-            if updated:
-                state.vectors.remove(np.asarray(updated, dtype=np.int64))
-            for p in chunk:
-                record = make_record(p, self.taxonomy, stored[p.id][1])
-                state.upsert(record, lexical_counts(p), None)
-            state.vectors.add_new(ids, vecs)
-            if bar is not None:
-                bar.update(len(chunk))
-        if own_bar and bar is not None:
-            bar.close()
-
-    def _rebuild(self) -> SyncReport:
-        self._state = IndexState(VectorStore(self.embedder.dim))
-        total = len(current_hashes(self.db)) if self.progress else 0
-        bar = _progress(total) if total > CHUNK else None
-        added, chunk = 0, []
-        for p in self._usable():  # streamed: a large catalog never sits in memory
-            if p.status == PUBLISHED:
-                chunk.append(p)
-            if len(chunk) == CHUNK:
-                self._index_projects(chunk, bar)
-                added, chunk = added + len(chunk), []
-        self._index_projects(chunk, bar)
-        added += len(chunk)
-        if bar is not None:
-            bar.close()
-        self._save()
-        return SyncReport(added=added, rebuilt=True)
-
-    def _relex(self) -> None:
-        """Tokenisation or taxonomy changed: rebuild BM25 and sectors, keep the vectors."""
-        old = self._require()
-        fresh = IndexState(old.vectors)
-        for p in self._usable(ids=list(old.records)):
-            if p.status == PUBLISHED:
-                record = make_record(p, self.taxonomy, old.records[p.id].hash)
-                fresh.upsert(record, lexical_counts(p), None)
-        self._state = fresh
-        self._save()
-
-    def _save(self) -> None:
-        state = self._require().compacted()
-        self._state = state
-        meta = {
-            "backend": self.embedder.info.backend,
-            "model": self.embedder.info.name,
-            "dim": state.vectors.dim if state.vectors else None,
-            "fingerprint": fingerprint(state.hashes()),
-            "count": state.count(),
-            "text_version": text_version(),
-        }
-        storage.save_generation(self.index_dir, meta, state.save_into)
-
     def _projects_by_ids(self, ids: list[int]) -> dict[int, ProjectPublic]:
         if not ids:
             return {}
         return {p.id: p for p in self._usable(ids=ids) if p.status == PUBLISHED}
-
-
-def _progress(total: int) -> Any:
-    """A tqdm bar for long indexing runs."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="indexing projects", unit="project")

@@ -22,3 +22,8 @@ class Searcher(Protocol):
     def count(self) -> int:
         """How many projects are indexed."""
         ...
+
+    @property
+    def repairing(self) -> bool:
+        """Whether a first build or a repair is still under way (results may be partial)."""
+        ...

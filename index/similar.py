@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from index.store.state import IndexState
 
 SAME = ("region", "sector")
@@ -26,7 +24,9 @@ def similar_ids(state: IndexState, code: str, k: int, same: str | None) -> list[
     if pid is None or state.vectors is None or not state.vectors.count():
         return []
     rec = state.records[pid]
-    vec = np.asarray(state.vectors.index.reconstruct(int(pid)), dtype=np.float32).reshape(1, -1)
+    vec = state.vectors.vector(pid)
+    if vec is None:
+        return []
     ids, cos = state.vectors.search(vec, max(POOL, k + 1) if same else k + 1)
     province = state.facets.cols["province"][state.slot_of[pid]]
     sector = _top_sector(rec.sectors)

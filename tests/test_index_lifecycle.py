@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from index import SearchEngine
 from index.store import storage as index_storage
-from index.store.vectors import VectorStore
+from index.store.vectors import VectorSnapshot, VectorStore
 
 
 def _catalog(n: int = 12) -> list[dict[str, Any]]:
@@ -122,14 +122,18 @@ def test_open_repairs_changes_made_behind_its_back(small: tuple) -> None:
 def test_a_crash_while_saving_leaves_the_old_index(small: tuple, monkeypatch: Any) -> None:
     db, engine, tmp = small
 
-    def broken_save(self: VectorStore, directory: Path) -> None:
-        (directory / VectorStore.FILE).write_bytes(b"half a file")
+    def broken_save(self: VectorSnapshot, directory: Path, previous: Path | None = None) -> None:
+        (directory / "vectors.json").write_bytes(b"half a file")
         raise OSError("disk full")
 
-    monkeypatch.setattr(VectorStore, "save", broken_save)
+    monkeypatch.setattr(VectorSnapshot, "save", broken_save)
     report = load(db, [_new_project()], tmp / "imports")
+    engine.refresh(report.changed)  # searchable now; the save fails in the background
+    assert codes(engine.search("大同的康养项目"))[0] == "NEW-001"
+    engine.flush()
+    assert isinstance(engine.saver.last_error, OSError)  # logged, not raised into the edit
     with pytest.raises(OSError):
-        engine.refresh(report.changed)
+        engine.save()  # an explicit save says so
     monkeypatch.undo()
     assert not any(p.name.startswith("tmp-") for p in (tmp / "index").iterdir())
     again = SearchEngine(db, tmp / "index")
@@ -214,6 +218,7 @@ def test_updates_saved_with_gaps_reload_cleanly(small: tuple) -> None:
     changed.pop("name_en", None)
     report = load(db, [changed], tmp / "imports")
     engine.refresh(report.changed)
+    engine.flush()
     assert engine._state is not None and engine._state.lexical.slots == 13  # a gap, no rewrite
     again = SearchEngine(db, tmp / "index")
     result = again.open()

@@ -48,6 +48,7 @@ def _after_import(settings: Settings, report: ImportReport) -> None:
     )
     engine.open()  # repairs any other drift too
     engine.refresh(report.changed)
+    engine.close()  # waits for the save
     print(f"索引已更新 / Search index updated: {len(report.changed)} project(s)")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -58,7 +58,7 @@ class DocRecord:
     term_years: float | None = None  # the cooperation / concession term the record states
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))  # shallow: records are never changed once made
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> DocRecord:

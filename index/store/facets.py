@@ -127,6 +127,21 @@ class Facets:
             self.cols[c][slot] = self.interners[c].get(v)
         self.raw_region[slot] = rec.region
 
+    def take(self, slots: np.ndarray | None = None) -> Facets:
+        """A copy holding these slots in this order (all of them if None): a save writes the
+        copy while the original goes on changing; compaction keeps the live slots."""
+        keep = np.arange(self.n) if slots is None else slots
+        out = Facets()
+        out.n = len(keep)
+        out.inv, out.priv = self.inv[keep], self.priv[keep]
+        out.year, out.term = self.year[keep], self.term[keep]
+        out.cols = {c: self.cols[c][keep] for c in self.COLUMNS}
+        for c in self.COLUMNS:
+            out.interners[c].values = list(self.interners[c].values)
+            out.interners[c].ids = dict(self.interners[c].ids)
+        out.raw_region = [self.raw_region[s] for s in keep.tolist()]
+        return out
+
     def save(self, directory: Path) -> None:
         """Write the columns (loading them is much faster than recomputing them)."""
         arrays: dict[str, np.ndarray] = {c: self.cols[c][: self.n] for c in self.COLUMNS}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -62,9 +63,11 @@ class LexicalIndex:
             np.add.at(self.df, ids, 1)
         for t, w in zip(ids.tolist(), tfs.tolist(), strict=True):
             self._delta.setdefault(t, []).append((slot, w))
-        if slot + 1 - self._csc_slots > COMPACT_AFTER:
-            self.compact()
         return slot
+
+    def needs_compact(self) -> bool:
+        """Whether the delta of recent adds has grown enough to fold it into the matrix."""
+        return self.slots - self._csc_slots > max(COMPACT_AFTER, self._csc_slots // 8)
 
     def remove(self, slot: int) -> None:
         """Forget a document (its slot stays dead until compaction by the owner)."""
@@ -103,44 +106,39 @@ class LexicalIndex:
 
     def compact(self) -> None:
         """Fold the delta into the CSC matrix."""
-        n_terms = len(self.terms)
         self._csc = None  # let the old matrix go first: at 100k documents each one is ~200 MB
-        lengths = np.fromiter((len(r) for r in self.rows_terms), dtype=np.int64, count=self.slots)
-        indptr = np.zeros(self.slots + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        indices = np.concatenate(self.rows_terms) if self.slots else np.zeros(0, np.int32)
-        data = np.concatenate(self.rows_tf) if self.slots else np.zeros(0, np.float32)
-        csr = sp.csr_matrix((data, indices, indptr), shape=(self.slots, max(n_terms, 1)))
-        del data, indices
-        self._csc = csr.tocsc()
-        del csr
+        self.install(self.build_matrix())
+
+    def build_matrix(self) -> sp.csc_matrix:
+        """The postings of every slot as one CSC matrix (slot x term).
+
+        Only reads: a writer may build it while searches go on, then `install` it.
+        """
+        return _matrix(list(self.rows_terms), list(self.rows_tf), len(self.terms))
+
+    def install(self, csc: sp.csc_matrix) -> None:
+        """Use a matrix from `build_matrix` (no document was added since it was built)."""
+        if csc.shape[0] != self.slots:
+            raise ValueError("the matrix does not cover every slot")
+        self._csc = csc
         self._csc_slots = self.slots
         self._delta = {}
 
     # ------------------------------------------------------------- persistence
+    def snapshot(self) -> LexicalSnapshot:
+        """An unchanging view for a save: rows are never changed once added, so copying the
+        lists (not the arrays) is enough."""
+        return LexicalSnapshot(
+            list(self.terms),
+            list(self.rows_terms),
+            list(self.rows_tf),
+            self.alive.copy(),
+            self._csc,
+        )
+
     def save(self, path: Path) -> None:
         """Write the index as one .npz file plus the vocabulary (path is a directory)."""
-        lengths = np.fromiter((len(r) for r in self.rows_terms), dtype=np.int64, count=self.slots)
-        indices = np.concatenate(self.rows_terms) if self.slots else np.zeros(0, np.int32)
-        data = np.concatenate(self.rows_tf) if self.slots else np.zeros(0, np.float32)
-        if self._csc is None or self._csc_slots != self.slots or self._delta:
-            self.compact()
-        assert self._csc is not None
-        with open(path / "lexical.npz", "wb") as fh:  # the postings too: no rebuild on load
-            np.savez(
-                fh,
-                lengths=lengths,
-                indices=indices,
-                data=data,
-                alive=self.alive,
-                csc_indptr=self._csc.indptr,
-                csc_indices=self._csc.indices,
-                csc_data=self._csc.data,
-                csc_shape=np.asarray(self._csc.shape, dtype=np.int64),
-            )
-        (path / "vocab.json").write_text(
-            json.dumps(self.terms, ensure_ascii=False), encoding="utf-8"
-        )
+        self.snapshot().save(path)
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:
@@ -167,8 +165,16 @@ class LexicalIndex:
         live_terms = indices[np.repeat(alive, lengths)] if len(lengths) else indices
         if len(live_terms):
             self.df += np.bincount(live_terms, minlength=len(self.terms)).astype(np.int32)
-        if csc is not None and csc.shape[0] == self.slots:
-            self._csc, self._csc_slots, self._delta = csc, self.slots, {}
+        if csc is not None and csc.shape[0] <= self.slots:
+            # a save taken between two compactions: the slots after the matrix are the delta
+            self._csc, self._csc_slots, self._delta = csc, csc.shape[0], {}
+            for slot in range(self._csc_slots, self.slots):
+                for t, w in zip(
+                    self.rows_terms[slot].tolist(), self.rows_tf[slot].tolist(), strict=True
+                ):
+                    self._delta.setdefault(t, []).append((slot, w))
+            if self.needs_compact():
+                self.compact()
         else:
             self.compact()
         return self
@@ -204,3 +210,48 @@ class LexicalIndex:
         if not parts_i:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         return np.concatenate(parts_i), np.concatenate(parts_w)
+
+
+def _matrix(rows_terms: list[np.ndarray], rows_tf: list[np.ndarray], n_terms: int) -> sp.csc_matrix:
+    slots = len(rows_terms)
+    lengths = np.fromiter((len(r) for r in rows_terms), dtype=np.int64, count=slots)
+    indptr = np.zeros(slots + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.concatenate(rows_terms) if slots else np.zeros(0, np.int32)
+    data = np.concatenate(rows_tf) if slots else np.zeros(0, np.float32)
+    csr = sp.csr_matrix((data, indices, indptr), shape=(slots, max(n_terms, 1)))
+    del data, indices
+    return csr.tocsc()
+
+
+@dataclass
+class LexicalSnapshot:
+    """What a save writes: the documents as they were when it was taken."""
+
+    terms: list[str]
+    rows_terms: list[np.ndarray]
+    rows_tf: list[np.ndarray]
+    alive: np.ndarray
+    csc: sp.csc_matrix | None  # the postings of the first csc.shape[0] slots
+
+    def save(self, path: Path) -> None:
+        slots = len(self.rows_terms)
+        lengths = np.fromiter((len(r) for r in self.rows_terms), dtype=np.int64, count=slots)
+        indices = np.concatenate(self.rows_terms) if slots else np.zeros(0, np.int32)
+        data = np.concatenate(self.rows_tf) if slots else np.zeros(0, np.float32)
+        csc = self.csc
+        if csc is None:
+            csc = _matrix(self.rows_terms, self.rows_tf, len(self.terms))
+        with open(path / "lexical.npz", "wb") as fh:  # the postings too: no rebuild on load
+            np.savez(
+                fh,
+                lengths=lengths,
+                indices=indices,
+                data=data,
+                alive=self.alive,
+                csc_indptr=csc.indptr,
+                csc_indices=csc.indices,
+                csc_data=csc.data,
+                csc_shape=np.asarray(csc.shape, dtype=np.int64),
+            )
+        (path / "vocab.json").write_text(json.dumps(self.terms, ensure_ascii=False), "utf-8")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index.store.documents import DocRecord
 from index.store.facets import Facets
-from index.store.lexical import LexicalIndex
-from index.store.vectors import VectorStore
+from index.store.lexical import LexicalIndex, LexicalSnapshot
+from index.store.vectors import VectorSnapshot, VectorStore
 from index.understanding.regions import gazetteer
 
 TEXT_VERSION_FILES = ("taxonomy.json", "regions.json")
@@ -117,41 +118,53 @@ class IndexState:
         return np.asarray(slots, dtype=np.int64), np.asarray(pos, dtype=np.int64)
 
     # ------------------------------------------------------------- persistence
+    def dead(self) -> int:
+        """Slots that no longer hold a live document."""
+        return self.lexical.slots - self.count()
+
+    def needs_compacting(self) -> bool:
+        """Many dead slots (replaced or removed documents): worth renumbering."""
+        return self.dead() > max(1024, self.lexical.slots // 5)
+
     def compacted(self) -> IndexState:
         """A copy without dead slots (slots renumbered), sharing the vector store.
 
-        Only worth it when many slots are dead: a few are saved as gaps instead, so that
-        saving after a small refresh of a large index stays cheap.
+        Reads only: a writer builds it while searches go on with this state, then swaps.
         """
-        dead = self.lexical.slots - self.count()
-        if dead <= max(64, self.lexical.slots // 10):
-            return self
+        keep = np.flatnonzero(self.lexical.alive)
         fresh = IndexState(self.vectors)
-        for pid, rec in sorted(self.records.items(), key=lambda kv: self.slot_of[kv[0]]):
-            slot = self.slot_of[pid]
-            counts = dict(
-                zip(
-                    (self.lexical.terms[t] for t in self.lexical.rows_terms[slot]),
-                    self.lexical.rows_tf[slot].tolist(),
-                    strict=True,
-                )
-            )
-            fresh.upsert(rec, counts, None)
-        fresh.lexical.compact()
+        lex = fresh.lexical
+        lex.vocab, lex.terms = dict(self.lexical.vocab), list(self.lexical.terms)
+        lex.rows_terms = [self.lexical.rows_terms[s] for s in keep.tolist()]
+        lex.rows_tf = [self.lexical.rows_tf[s] for s in keep.tolist()]
+        lex._alive = np.ones(len(keep), dtype=bool)
+        lex._dl = self.lexical.dl[keep].copy()
+        lex.df = self.lexical.df.copy()
+        lex.compact()
+        fresh.facets = self.facets.take(keep)
+        fresh.id_of_slot = [self.id_of_slot[s] for s in keep.tolist()]
+        fresh.slot_of = {pid: slot for slot, pid in enumerate(fresh.id_of_slot)}
+        fresh.records = dict(self.records)
+        fresh.code_to_id = dict(self.code_to_id)
+        for slot, pid in enumerate(fresh.id_of_slot):
+            for key, strength in fresh.records[pid].sectors.items():
+                fresh._sector_slots.setdefault(key, {})[slot] = strength
         return fresh
+
+    def snapshot(self) -> StateSnapshot:
+        """An unchanging view of the whole index for a save; cheap (references and copies of
+        small columns), taken while no writer changes the state."""
+        return StateSnapshot(
+            self.lexical.snapshot(),
+            dict(self.records),
+            list(self.id_of_slot),
+            self.facets.take(),
+            self.vectors.snapshot() if self.vectors is not None else None,
+        )
 
     def save_into(self, directory: Path) -> None:
         """Write lexical, records and vectors into `directory` (dead slots as null)."""
-        self.lexical.save(directory)
-        alive = self.lexical.alive
-        docs = [
-            self.records[pid].to_json() if alive[slot] else None
-            for slot, pid in enumerate(self.id_of_slot)
-        ]
-        (directory / "docs.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
-        self.facets.save(directory)
-        if self.vectors is not None:
-            self.vectors.save(directory)
+        self.snapshot().save_into(directory)
 
     @classmethod
     def load_from(cls, directory: Path, *, with_vectors: bool = True) -> IndexState:
@@ -187,3 +200,30 @@ class IndexState:
         for region in set(regions):
             gaz.activate(region)
         return state
+
+
+@dataclass
+class StateSnapshot:
+    """The index as it was at one moment, written by a save while the live state changes."""
+
+    lexical: LexicalSnapshot
+    records: dict[int, DocRecord]
+    id_of_slot: list[int]
+    facets: Facets
+    vectors: VectorSnapshot | None
+
+    def save_into(self, directory: Path, previous: Path | None = None) -> None:
+        """Write every file into `directory` (unchanged vector blocks linked from `previous`)."""
+        self.lexical.save(directory)
+        alive = self.lexical.alive
+        with open(directory / "docs.json", "w", encoding="utf-8") as fh:
+            # one record at a time: a single dumps of 100,000 records would hold the GIL (and
+            # so every search) for a noticeable while
+            fh.write("[")
+            for slot, pid in enumerate(self.id_of_slot):
+                rec = self.records[pid].to_json() if alive[slot] else None
+                fh.write(("," if slot else "") + json.dumps(rec, ensure_ascii=False))
+            fh.write("]")
+        self.facets.save(directory)
+        if self.vectors is not None:
+            self.vectors.save(directory, previous)

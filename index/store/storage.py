@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 POINTER = "CURRENT"
 META = "meta.json"
 FORMAT_VERSION = 1
+_LOCK = threading.Lock()
+_WRITING: set[str] = set()  # this process's saves in progress (several engines may save)
 
 
 class IndexCorrupt(Exception):
@@ -61,18 +64,21 @@ def save_generation(
 ) -> Path:
     """Write files + meta into a fresh folder, fsync, then atomically repoint CURRENT."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / f"tmp-{_own_tag()}"
-    tmp.mkdir()
+    tag = _own_tag()
+    tmp, gen = index_dir / f"tmp-{tag}", index_dir / f"gen-{tag}"
+    pointer_tmp = index_dir / f"{POINTER}.tmp-{tag}"
+    names = {tmp.name, gen.name, pointer_tmp.name}
+    with _LOCK:  # another engine of this process cleaning up leaves these alone
+        _WRITING.update(names)
     try:
+        tmp.mkdir()
         write_files(tmp)
         (tmp / META).write_text(json.dumps({**meta, "format": FORMAT_VERSION}), encoding="utf-8")
         for f in tmp.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
-        gen = index_dir / f"gen-{_own_tag()}"
         os.replace(tmp, gen)
         _fsync_dir(index_dir)
-        pointer_tmp = index_dir / f"{POINTER}.tmp-{_own_tag()}"
         pointer_tmp.write_text(gen.name, encoding="utf-8")
         with open(pointer_tmp, "rb") as fh:
             os.fsync(fh.fileno())
@@ -80,9 +86,11 @@ def save_generation(
         _fsync_dir(index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        for leftover in index_dir.glob(f"{POINTER}.tmp-{os.getpid()}-*"):
-            leftover.unlink(missing_ok=True)
+        pointer_tmp.unlink(missing_ok=True)
         raise
+    finally:
+        with _LOCK:
+            _WRITING.difference_update(names)
     _cleanup(index_dir, keep=gen.name)
     return gen
 
@@ -99,7 +107,8 @@ def _owner_alive(name: str) -> bool:
         return False  # an older version's name: nobody writes it any more
     pid = int(parts[1])
     if pid == os.getpid():
-        return False
+        with _LOCK:
+            return name in _WRITING
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

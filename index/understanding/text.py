@@ -95,10 +95,43 @@ def strip_controls(text: str) -> str:
     return CONTROL_RE.sub(" ", text)
 
 
+@lru_cache(maxsize=1)
+def _convertible() -> frozenset[str]:
+    """Characters without which OpenCC's t2s leaves a text as it is.
+
+    Every dictionary entry that changes something holds one of them (a character that
+    differs from its conversion, or every character of an entry whose length changes), so a
+    text with none of them is already simplified: the pure-Python converter, the slowest
+    step of indexing, is skipped for it.
+    """
+    chars: set[str] = set()
+    try:
+        groups = _CC._dict_chain_data  # [[(max_len, min_len, {key: value}), ...], ...]
+        entries = [e for group in groups for (_, _, table) in group for e in table.items()]
+    except (AttributeError, TypeError, ValueError):  # another OpenCC: always convert
+        return frozenset()
+    for key, value in entries:
+        if key == value:
+            continue
+        if len(key) == len(value):
+            chars.update(a for a, b in zip(key, value, strict=True) if a != b)
+        else:
+            chars.update(key)
+    return frozenset(chars)
+
+
+def to_simplified(text: str) -> str:
+    """OpenCC t2s, skipped when no character of `text` could change."""
+    convertible = _convertible()
+    if convertible and convertible.isdisjoint(text):
+        return text
+    return str(_CC.convert(text))
+
+
 def normalize(text: str) -> str:
     """NFKC (full-width to half-width), traditional to simplified, lower case, tidy spaces."""
     text = unicodedata.normalize("NFKC", strip_controls(text))
-    text = _CC.convert(text).lower()
+    text = to_simplified(text).lower()
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -146,8 +146,8 @@ def render_page(lang: str, page: Page, username: str) -> tuple[str, InlineKeyboa
         return "\n".join(lines), None
     if result.notice == "empty_catalog":
         return t(lang, "start.catalog_empty"), None
-    if result.notice == "query_truncated":
-        lines.append(t(lang, "search.notice.query_truncated"))
+    if result.notice in ("query_truncated", "indexing"):
+        lines.append(t(lang, f"search.notice.{result.notice}"))
     query = esc(script(lang, clip(result.query)))
     if not result.hits:
         lines.append(t(lang, "search.none", query=query))
