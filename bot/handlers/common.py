@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -17,7 +18,8 @@ from bot.services import Services
 from bot.views.i18n import lang_from_code, normalize_lang, text_lang
 from bot.views.render import split_message
 from catalog.db import session_scope
-from catalog.investors import get_investor
+from catalog.investors import get_investor, get_or_create_investor
+from catalog.models import Investor
 
 Context = BotContext
 T = TypeVar("T")
@@ -34,6 +36,17 @@ class UserRef:
     username: str | None
     full_name: str | None
     language_code: str | None
+
+
+def stored_investor(session: Session, user: UserRef) -> Investor:
+    """The catalog's investor for this user, created on first contact (names kept current)."""
+    return get_or_create_investor(
+        session,
+        telegram_user_id=user.telegram_user_id,
+        chat_id=user.chat_id,
+        username=user.username,
+        full_name=user.full_name,
+    )
 
 
 def user_ref(update: Update) -> UserRef:

@@ -23,7 +23,16 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
+from bot.handlers.common import (
+    Context,
+    UserRef,
+    blocking,
+    edit,
+    lang_of,
+    reply,
+    stored_investor,
+    user_ref,
+)
 from bot.handlers.conversation import (
     END,
     INTEREST_START,
@@ -39,7 +48,6 @@ from bot.views.render import esc, plain_title, title
 from catalog.db import session_scope
 from catalog.investors import (
     get_investor,
-    get_or_create_investor,
     interests_of,
     record_interest,
 )
@@ -113,13 +121,7 @@ def record(svc: Services, user: UserRef, draft: Draft, note: str | None) -> Reco
     if project is None:
         return None
     with session_scope(svc.db) as session:
-        investor = get_or_create_investor(
-            session,
-            telegram_user_id=user.telegram_user_id,
-            chat_id=user.chat_id,
-            username=user.username,
-            full_name=user.full_name,
-        )
+        investor = stored_investor(session, user)
         assert investor.id is not None
         earlier = _earlier(session, investor.id, draft.project_id)
         record_interest(

@@ -11,12 +11,13 @@ from bot.handlers.common import (
     edit,
     lang_of,
     reply,
+    stored_investor,
     user_ref,
 )
 from bot.services import Services
 from bot.views.i18n import LANGS, t
 from catalog.db import session_scope
-from catalog.investors import get_or_create_investor, set_language
+from catalog.investors import set_language
 
 CHOICES = (("zh", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English"))
 
@@ -24,13 +25,7 @@ CHOICES = (("zh", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English"
 def store_language(svc: Services, user: UserRef, lang: str) -> None:
     """Remember the investor's language choice."""
     with session_scope(svc.db) as session:
-        get_or_create_investor(
-            session,
-            telegram_user_id=user.telegram_user_id,
-            chat_id=user.chat_id,
-            username=user.username,
-            full_name=user.full_name,
-        )
+        stored_investor(session, user)
         set_language(session, telegram_user_id=user.telegram_user_id, language=lang)
 
 

@@ -14,13 +14,14 @@ from bot.handlers.common import (
     edit,
     lang_of,
     reply,
+    stored_investor,
     user_ref,
 )
 from bot.services import Services
 from bot.views.i18n import t
 from bot.views.render import PAGE_SIZE, card, reason_text, results_keyboard
 from catalog.db import session_scope
-from catalog.investors import get_or_create_investor, has_profile
+from catalog.investors import has_profile
 from index.match import Match, Profile, match_projects
 
 
@@ -35,13 +36,7 @@ class MatchPage:
 def run_match(svc: Services, user: UserRef, offset: int) -> MatchPage:
     """The investor's profile matched against the catalog (one page, and whether more follow)."""
     with session_scope(svc.db) as session:
-        investor = get_or_create_investor(
-            session,
-            telegram_user_id=user.telegram_user_id,
-            chat_id=user.chat_id,
-            username=user.username,
-            full_name=user.full_name,
-        )
+        investor = stored_investor(session, user)
         profile = Profile.of(investor)
         exists = has_profile(investor)
     if not exists:

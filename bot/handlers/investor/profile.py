@@ -26,7 +26,16 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
+from bot.handlers.common import (
+    Context,
+    UserRef,
+    blocking,
+    edit,
+    lang_of,
+    reply,
+    stored_investor,
+    user_ref,
+)
 from bot.handlers.conversation import (
     END,
     PROFILE_MENU,
@@ -105,13 +114,7 @@ def catalog_options(svc: Services) -> dict[str, list[str]]:
 def load_profile(svc: Services, user: UserRef) -> tuple[Profile, bool]:
     """The investor's profile (created on first contact) and whether anything is set."""
     with session_scope(svc.db) as session:
-        investor = get_or_create_investor(
-            session,
-            telegram_user_id=user.telegram_user_id,
-            chat_id=user.chat_id,
-            username=user.username,
-            full_name=user.full_name,
-        )
+        investor = stored_investor(session, user)
         return Profile.of(investor), has_profile(investor)
 
 

@@ -17,6 +17,7 @@ from bot.handlers.common import (
     edit,
     lang_of,
     reply,
+    stored_investor,
     user_ref,
 )
 from bot.services import Services
@@ -35,7 +36,7 @@ from bot.views.render import (
 )
 from bot.views.understood import describe_understanding
 from catalog.db import session_scope
-from catalog.investors import get_or_create_investor, get_query, log_query
+from catalog.investors import get_query, log_query
 from catalog.models import PUBLISHED, Project
 from index.results import Answer, SearchResult
 from index.understanding.facts import is_question
@@ -84,13 +85,7 @@ def catalog_facets(svc: Services) -> tuple[list[str], list[str]]:
 
 def _log(svc: Services, user: UserRef, text: str, results: int) -> int | None:
     with session_scope(svc.db) as session:
-        investor = get_or_create_investor(
-            session,
-            telegram_user_id=user.telegram_user_id,
-            chat_id=user.chat_id,
-            username=user.username,
-            full_name=user.full_name,
-        )
+        investor = stored_investor(session, user)
         entry = log_query(
             session,
             investor_id=investor.id,

@@ -13,6 +13,7 @@ from bot.handlers.common import (
     bot_username,
     lang_of,
     reply,
+    stored_investor,
     user_ref,
 )
 from bot.handlers.permissions import is_admin
@@ -20,20 +21,13 @@ from bot.services import Services
 from bot.views.i18n import t
 from bot.views.render import esc
 from catalog.db import session_scope
-from catalog.investors import get_or_create_investor
 from catalog.models import PUBLISHED, Project
 
 
 def _welcome_facts(svc: Services, user: UserRef) -> tuple[int, int]:
     """Register the investor; count published projects and batches."""
     with session_scope(svc.db) as session:
-        get_or_create_investor(
-            session,
-            telegram_user_id=user.telegram_user_id,
-            chat_id=user.chat_id,
-            username=user.username,
-            full_name=user.full_name,
-        )
+        stored_investor(session, user)
         count, batches = session.exec(
             select(func.count(), func.count(func.distinct(Project.batch))).where(
                 col(Project.status) == PUBLISHED

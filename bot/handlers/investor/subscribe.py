@@ -12,13 +12,22 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.handlers.common import Context, UserRef, blocking, edit, lang_of, reply, user_ref
+from bot.handlers.common import (
+    Context,
+    UserRef,
+    blocking,
+    edit,
+    lang_of,
+    reply,
+    stored_investor,
+    user_ref,
+)
 from bot.services import Services
 from bot.views.i18n import base_lang, script, t
 from bot.views.render import clip, esc, industry_label, region_label
 from catalog import subscriptions
 from catalog.db import session_scope
-from catalog.investors import get_investor, get_or_create_investor, has_profile
+from catalog.investors import get_investor, has_profile
 from catalog.models import Subscription
 from index.understanding.regions import match_region
 
@@ -96,13 +105,7 @@ def _subscribe(
 ) -> Outcome:
     assert user.chat_id is not None
     with session_scope(svc.db) as session:
-        investor = get_or_create_investor(
-            session,
-            telegram_user_id=user.telegram_user_id,
-            chat_id=user.chat_id,
-            username=user.username,
-            full_name=user.full_name,
-        )
+        investor = stored_investor(session, user)
         if investor.language is None:  # digests are written in the language they subscribed in
             investor.language = lang
             session.add(investor)
