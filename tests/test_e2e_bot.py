@@ -45,6 +45,19 @@ class BotProcess:
         self.output = bytearray()
         self._readers = [asyncio.create_task(self._drain(s)) for s in (proc.stdout, proc.stderr)]
 
+    @classmethod
+    async def start(cls, cwd: Path, env: dict[str, str]) -> BotProcess:
+        """`tuijie run` in `cwd` with exactly this environment."""
+        proc = await asyncio.create_subprocess_exec(
+            TUIJIE,
+            "run",
+            cwd=cwd,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        return cls(proc)
+
     async def _drain(self, stream: asyncio.StreamReader | None) -> None:
         assert stream is not None
         while chunk := await stream.read(4096):
@@ -88,11 +101,7 @@ async def test_investor_journey_against_the_running_bot(server: FakeBotAPI, tmp_
         TUIJIE_DATA_DIR=str(tmp_path / "data"),
         TUIJIE_ADMIN_IDS=str(ADMIN),
     )
-    proc = await asyncio.create_subprocess_exec(
-        TUIJIE, "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    bot = BotProcess(proc)
+    bot = await BotProcess.start(tmp_path, env)
     try:
         await server.wait_for("setMyCommands", count=2, timeout=180)
         while server.get_updates_calls == 0:

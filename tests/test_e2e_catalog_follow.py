@@ -37,15 +37,7 @@ async def test_the_running_bot_finds_projects_imported_from_the_shell(tmp_path: 
             TUIJIE_DATA_DIR=str(tmp_path / "data"),
             TUIJIE_ADMIN_IDS=str(ADMIN),
         )
-        proc = await asyncio.create_subprocess_exec(
-            TUIJIE,
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        bot = BotProcess(proc)
+        bot = await BotProcess.start(tmp_path, env)
         try:
             await server.wait_for("setMyCommands", count=2, timeout=180)
             since = server.mark()

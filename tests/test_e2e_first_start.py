@@ -51,15 +51,7 @@ async def test_the_bot_loads_its_model_before_the_first_message(tmp_path: Path) 
             TUIJIE_TELEGRAM_API_URL=server.base_url,
             TUIJIE_DATA_DIR=str(tmp_path / "data"),
         )
-        proc = await asyncio.create_subprocess_exec(
-            TUIJIE,
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        bot = BotProcess(proc)
+        bot = await BotProcess.start(tmp_path, env)
         try:
             await server.wait_for("setMyCommands", count=2, timeout=300)
             while server.get_updates_calls == 0:
